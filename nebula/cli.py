@@ -1,0 +1,161 @@
+"""The `nebula` command: serve, db upgrade, user create, tool-test."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from nebula.config import Settings, load_settings
+from nebula.errors import NebulaError
+
+logger = logging.getLogger("nebula")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except NebulaError as exc:
+        print(f"nebula: error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nebula", description="Nebula: a web platform for interactive genome analysis."
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the web server (and, by default, a job handler)",
+        description="Run the web server. On the embedded SQLite database, migrations are applied and a job handler runs in the same process.",
+    )
+    _add_config_option(serve)
+    serve.add_argument("--host", help="address to listen on (setting: host; default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (setting: port; default 8080)")
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="manage the database schema", description="Manage the database schema.")
+    db_commands = db.add_subparsers(title="commands", metavar="COMMAND")
+    upgrade = db_commands.add_parser(
+        "upgrade", help="apply pending migrations", description="Apply every pending migration to the configured database."
+    )
+    _add_config_option(upgrade)
+    upgrade.set_defaults(run=_db_upgrade)
+
+    user = commands.add_parser("user", help="manage users", description="Manage users.")
+    user_commands = user.add_subparsers(title="commands", metavar="COMMAND")
+    create = user_commands.add_parser(
+        "create",
+        help="create a user and print a new API key",
+        description="Create a user. The new user's API key is printed on the last line of the output.",
+    )
+    _add_config_option(create)
+    create.add_argument("email", help="the user's email address")
+    create.add_argument("--password", help="password for logging in to the web pages (optional)")
+    create.add_argument("--username", help="public name (default: derived from the email address)")
+    create.add_argument("--admin", action="store_true", help="make the user an administrator")
+    create.set_defaults(run=_user_create)
+
+    tool_test = commands.add_parser(
+        "tool-test",
+        help="run tools' XML tests through the real job path",
+        description="Run the <tests> of tool XML files through a temporary Nebula server: upload the inputs, run the tool as a job, compare the outputs. Prints one line per test and a total.",
+    )
+    _add_config_option(tool_test)
+    tool_test.add_argument("tool_ids", nargs="*", metavar="TOOL_ID", help="tools to test")
+    tool_test.add_argument("--all", action="store_true", help="test every tool of the tool panel")
+    tool_test.set_defaults(run=_tool_test)
+    return parser
+
+
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", metavar="FILE", help="YAML settings file (default: ./nebula.yml when present, or $NEBULA_CONFIG)"
+    )
+
+
+def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
+    settings = load_settings(args.config)
+    changes = {key: value for key, value in overrides.items() if value is not None}
+    if changes:
+        settings = load_settings(args.config, environ=_environ_with(changes))
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def _environ_with(changes: dict[str, object]) -> dict[str, str]:
+    environ = dict(os.environ)
+    for key, value in changes.items():
+        environ[f"NEBULA_{key.upper()}"] = str(value)
+    return environ
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from nebula.app import build_app
+    from nebula.web.app import create_app
+
+    settings = _settings(args, host=args.host, port=args.port)
+    nebula = build_app(settings, migrate=settings.is_sqlite)
+    logger.info("Nebula serving on http://%s:%s (data in %s)", settings.host, settings.port, settings.data_dir.resolve())
+    uvicorn.run(create_app(nebula), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from nebula.model.database import upgrade
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    print(f"database at {_redacted(settings.resolved_database_url)} is up to date")
+    return 0
+
+
+def _user_create(args: argparse.Namespace) -> int:
+    from nebula.managers.users import create_api_key, create_user
+    from nebula.model.database import make_engine, make_session_factory, transaction, upgrade
+
+    settings = _settings(args)
+    if settings.is_sqlite:
+        upgrade(settings.resolved_database_url)
+    factory = make_session_factory(make_engine(settings.resolved_database_url))
+    with transaction(factory) as session:
+        user = create_user(session, args.email, args.password, args.username, args.admin)
+        key = create_api_key(session, user)
+        role = "administrator" if user.is_admin else "user"
+        print(f"created {role} {user.email} (username {user.username})")
+    print(key)
+    return 0
+
+
+def _tool_test(args: argparse.Namespace) -> int:
+    from nebula.tools.testing.runner import run_tool_tests
+
+    settings = _settings(args)
+    if not args.tool_ids and not args.all:
+        print("nebula: error: name one or more TOOL_IDs, or use --all", file=sys.stderr)
+        return 2
+    return run_tool_tests(settings, args.tool_ids, run_all=args.all)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The job system: the job table is the queue, handlers claim jobs and runners execute them."""

@@ -1,0 +1,125 @@
+"""Creating jobs: one transaction writes the job, its inputs and its queued outputs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from nebula.datatypes import DatatypeRegistry
+from nebula.errors import NotFound
+from nebula.managers.actors import Actor
+from nebula.managers.datasets import create_items, get_item
+from nebula.model import History, HistoryItem, Job, JobInput, JobOutput, JobState
+from nebula.security.ids import IdEncoder
+from nebula.tools import Tool
+from nebula.tools.state import DatasetInfo
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class HistoryItemResolver:
+    """Resolves the opaque dataset ids of a tool request to datasets the actor may read."""
+
+    session: Session
+    actor: Actor
+    ids: IdEncoder
+
+    def resolve(self, ref: str) -> DatasetInfo:
+        item = self.item(ref)
+        return DatasetInfo(
+            id=ref, ext=item.extension, metadata=dict(item.metadata_ or {}), name=item.name, state=item.dataset.state.value
+        )
+
+    def item(self, ref: str) -> HistoryItem:
+        item = get_item(self.session, self.actor, self.ids.decode(str(ref), "dataset"))
+        if item.purged:
+            raise NotFound(f"dataset {ref} has been purged")
+        return item
+
+
+def create_tool_job(
+    session: Session,
+    actor: Actor,
+    history: History,
+    tool: Tool,
+    raw_inputs: dict[str, Any],
+    ids: IdEncoder,
+    datatypes: DatatypeRegistry,
+) -> Job:
+    """Validate the request against the tool and queue a job; raises ParameterError on bad input."""
+    resolver = HistoryItemResolver(session, actor, ids)
+    state = tool.validate_inputs(raw_inputs, resolver)
+
+    inputs = [(name, resolver.item(ref)) for name, ref in state.data_inputs()]
+    input_exts = {name: item.extension for name, item in inputs}
+    formats = tool.output_formats(state, input_exts)
+    on_string = _on_string(item for _, item in inputs)
+    specs = [(_output_name(tool, output.label, on_string), formats[output.name]) for output in tool.outputs]
+    dbkey = inputs[0][1].dbkey if inputs else "?"
+
+    job = Job(
+        user_id=actor.user_id,
+        session_id=actor.session_id,
+        history_id=history.id,
+        tool_id=tool.id,
+        tool_version=tool.version,
+        params=state.to_json(),
+        state=JobState.NEW,
+    )
+    session.add(job)
+    for name, item in inputs:
+        job.inputs.append(JobInput(name=name, history_item_id=item.id))
+    items = create_items(session, history, specs, dbkey=dbkey)
+    for output, item in zip(tool.outputs, items, strict=True):
+        job.outputs.append(JobOutput(name=output.name, history_item_id=item.id))
+    session.flush()
+    logger.info("job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id)
+    return job
+
+
+def create_internal_job(
+    session: Session,
+    actor: Actor,
+    history: History,
+    tool: Tool,
+    params: dict[str, Any],
+    outputs: list[tuple[str, str, str]],
+) -> Job:
+    """Queue a job whose parameters Nebula built itself (uploads); outputs are (name, label, ext)."""
+    job = Job(
+        user_id=actor.user_id,
+        session_id=actor.session_id,
+        history_id=history.id,
+        tool_id=tool.id,
+        tool_version=tool.version,
+        params=params,
+        state=JobState.NEW,
+    )
+    session.add(job)
+    items = create_items(session, history, [(label, ext) for _, label, ext in outputs])
+    for (name, _, _), item in zip(outputs, items, strict=True):
+        job.outputs.append(JobOutput(name=name, history_item_id=item.id))
+    session.flush()
+    logger.info("job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id)
+    return job
+
+
+def _on_string(items: Any) -> str:
+    hids = [str(item.hid) for item in items]
+    if not hids:
+        return ""
+    if len(hids) == 1:
+        return f"data {hids[0]}"
+    return "data " + ", ".join(hids[:-1]) + f" and {hids[-1]}"
+
+
+def _output_name(tool: Tool, label: str | None, on_string: str) -> str:
+    # Galaxy labels are Cheetah templates; the two placeholders tools use in practice are
+    # filled here, anything richer falls back to the default name.
+    if label and "$" not in label.replace("${tool.name}", "").replace("${on_string}", "").replace("$on_string", ""):
+        return label.replace("${tool.name}", tool.name).replace("${on_string}", on_string).replace("$on_string", on_string)
+    return f"{tool.name} on {on_string}" if on_string else tool.name

@@ -1,0 +1,171 @@
+"""The job handler: claims new jobs fairly, hands them to a runner, relays cancellations,
+and on start-up recovers the jobs that a dead handler held."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from nebula.jobs.execution import job_process_alive, kill_process_group
+from nebula.jobs.scheduler import ShareLimits, claim_jobs, fail_jobs_with_failed_inputs
+from nebula.model import DatasetState, Job, JobState
+from nebula.model.base import utcnow
+from nebula.model.database import transaction
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+_HELD_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DELETING)
+
+
+class Runner(Protocol):
+    def free_slots(self) -> int: ...
+    def submit(self, job_id: int) -> None: ...
+    def kill(self, job_id: int) -> bool: ...
+    def active_job_ids(self) -> set[int]: ...
+    def shutdown(self) -> None: ...
+
+
+class JobHandler:
+    def __init__(
+        self,
+        handler_id: str,
+        session_factory: sessionmaker[Session],
+        runner: Runner,
+        limits: ShareLimits,
+        poll_interval: float,
+    ) -> None:
+        self.handler_id = handler_id
+        self._sessions = session_factory
+        self._runner = runner
+        self._limits = limits
+        self._poll_interval = poll_interval
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, recover_all: bool) -> None:
+        """Recover interrupted jobs, then claim jobs in a background thread.
+
+        With `recover_all` (one handler per database, as on SQLite) every job a handler
+        held is recovered; otherwise only this handler's own.
+        """
+        self.recover(recover_all)
+        self._thread = threading.Thread(target=self._loop, name=f"handler-{self.handler_id}", daemon=True)
+        self._thread.start()
+        logger.info("job handler %s started", self.handler_id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._runner.shutdown()
+        logger.info("job handler %s stopped", self.handler_id)
+
+    def wake(self) -> None:
+        """Look at the job table now instead of at the next poll."""
+        self._wake.set()
+
+    def recover(self, recover_all: bool) -> list[int]:
+        """Return interrupted jobs to the queue (or end them); return their ids.
+
+        A job's process may have outlived the handler, because it runs in its own session:
+        it is killed first, so that the retried job is the only writer of its outputs.
+        """
+        with transaction(self._sessions) as session:
+            query = select(Job).where(Job.state.in_(_HELD_STATES))
+            if not recover_all:
+                query = query.where(Job.handler == self.handler_id)
+            jobs = list(session.scalars(query))
+            for job in jobs:
+                _recover_job(job)
+        return [job.id for job in jobs]
+
+    def run_once(self) -> list[int]:
+        """One scheduling round: fail jobs with failed inputs, relay cancellations, claim."""
+        with transaction(self._sessions) as session:
+            for job_id in fail_jobs_with_failed_inputs(session):
+                _fail_for_inputs(session, job_id)
+
+        with transaction(self._sessions) as session:
+            deleting = session.scalars(
+                select(Job.id).where(Job.state == JobState.DELETING, Job.handler == self.handler_id)
+            ).all()
+        active = self._runner.active_job_ids()
+        for job_id in deleting:
+            if job_id in active:
+                self._runner.kill(job_id)
+
+        with transaction(self._sessions) as session:
+            claimed = claim_jobs(session, self.handler_id, self._runner.free_slots(), self._limits)
+        for job_id in claimed:
+            self._runner.submit(job_id)
+        return claimed
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                logger.exception("job handler %s: scheduling round failed; retrying", self.handler_id)
+            self._wake.wait(self._poll_interval)
+            self._wake.clear()
+
+
+def _recover_job(job: Job) -> None:
+    if job.runner_job_id and job_process_alive(int(job.runner_job_id), job.id):
+        kill_process_group(int(job.runner_job_id))
+        logger.warning("job %s: killed its process %s left by a dead handler", job.id, job.runner_job_id)
+
+    if job.state == JobState.DELETING:
+        job.state = JobState.DELETED
+        job.end_time = utcnow()
+        for job_output in job.outputs:
+            job_output.history_item.dataset.state = DatasetState.DISCARDED
+        logger.warning("job %s: cancellation completed during recovery", job.id)
+        return
+
+    if job.attempts >= MAX_ATTEMPTS:
+        message = f"the job was interrupted {job.attempts} times by server restarts and was not retried again"
+        job.state = JobState.ERROR
+        job.info = message
+        job.end_time = utcnow()
+        for job_output in job.outputs:
+            job_output.history_item.dataset.state = DatasetState.ERROR
+            job_output.history_item.info = message
+        logger.warning("job %s: %s", job.id, message)
+        return
+
+    previous_handler = job.handler
+    job.state = JobState.NEW
+    job.handler = None
+    job.runner_job_id = None
+    job.start_time = None
+    for job_output in job.outputs:
+        job_output.history_item.dataset.state = DatasetState.QUEUED
+    logger.warning("job %s: returned to the queue after handler %s stopped", job.id, previous_handler)
+
+
+def _fail_for_inputs(session: Session, job_id: int) -> None:
+    job = session.get(Job, job_id)
+    if job is None or job.state != JobState.NEW:
+        return
+    failed = [
+        job_input.history_item
+        for job_input in job.inputs
+        if job_input.history_item.dataset.state in (DatasetState.ERROR, DatasetState.DISCARDED)
+    ]
+    names = ", ".join(f"{item.hid}: {item.name}" for item in failed)
+    message = f"an input dataset failed, so this job cannot run ({names})"
+    job.state = JobState.ERROR
+    job.info = message
+    job.end_time = utcnow()
+    for job_output in job.outputs:
+        job_output.history_item.dataset.state = DatasetState.ERROR
+        job_output.history_item.info = message
+    logger.info("job %s failed before running: %s", job.id, message)

@@ -1,0 +1,1 @@
+"""Runners execute claimed jobs; the database records what happened."""

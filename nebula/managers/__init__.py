@@ -1,0 +1,1 @@
+"""Business operations shared by the API and the web pages: one place for every rule."""

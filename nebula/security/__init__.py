@@ -1,0 +1,1 @@
+"""Secrets: opaque ids, password hashes, API keys and session tokens."""

@@ -1,0 +1,1 @@
+"""Running tools' XML tests and comparing their outputs as Galaxy does."""

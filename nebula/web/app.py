@@ -1,0 +1,45 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from nebula import __version__
+from nebula.app import NebulaApp
+from nebula.jobs.service import start_job_handler
+from nebula.web.api import contents, datasets, histories, jobs, tools, uploads, users, version
+from nebula.web.errors import install_error_handlers
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(nebula: NebulaApp, run_handler: bool | None = None) -> FastAPI:
+    """Build the web application; with `run_handler`, a job handler runs inside it."""
+    run_handler = nebula.settings.run_handler if run_handler is None else run_handler
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        handler = start_job_handler(nebula) if run_handler else None
+        app.state.wake_handler = handler.wake if handler else None
+        try:
+            yield
+        finally:
+            if handler is not None:
+                handler.stop()
+
+    app = FastAPI(
+        title="Nebula",
+        version=__version__,
+        description="Interactive genome analysis: histories, datasets, tools and jobs, with a Galaxy-compatible API.",
+        lifespan=lifespan,
+    )
+    app.state.nebula = nebula
+    app.state.wake_handler = None
+    install_error_handlers(app)
+    for module in (version, users, histories, contents, datasets, tools, uploads, jobs):
+        app.include_router(module.router)
+    return app

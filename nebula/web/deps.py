@@ -1,0 +1,61 @@
+"""Request-scoped dependencies: the database session and the acting user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from nebula.app import NebulaApp
+from nebula.errors import AuthenticationRequired, PermissionDenied
+from nebula.managers.actors import Actor
+from nebula.managers.users import user_for_api_key
+from nebula.model.database import transaction
+
+API_KEY_HEADER = "x-api-key"
+API_KEY_PARAMETER = "key"
+
+
+def get_nebula(request: Request) -> NebulaApp:
+    return request.app.state.nebula
+
+
+def _db_session(request: Request) -> Iterator[Session]:
+    with transaction(get_nebula(request).session_factory) as session:
+        yield session
+
+
+# scope="function" commits before the response is sent, so a client that reads the
+# response and sends the next request always sees what the first one wrote.
+DbSession = Annotated[Session, Depends(_db_session, scope="function")]
+Nebula = Annotated[NebulaApp, Depends(get_nebula)]
+
+
+def _actor(request: Request, session: DbSession) -> Actor:
+    key = request.headers.get(API_KEY_HEADER) or request.query_params.get(API_KEY_PARAMETER)
+    if key:
+        user = user_for_api_key(session, key)
+        if user is None:
+            raise AuthenticationRequired("the API key is invalid or has been replaced by a newer one")
+        return Actor(user=user)
+    raise AuthenticationRequired("authentication required: send your API key in the x-api-key header or the key parameter")
+
+
+def _optional_actor(request: Request, session: DbSession) -> Actor | None:
+    try:
+        return _actor(request, session)
+    except AuthenticationRequired:
+        return None
+
+
+def _admin(actor: Annotated[Actor, Depends(_actor)]) -> Actor:
+    if not actor.is_admin:
+        raise PermissionDenied("this action requires an administrator")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(_actor)]
+OptionalActor = Annotated[Actor | None, Depends(_optional_actor)]
+AdminActor = Annotated[Actor, Depends(_admin)]
