@@ -13,9 +13,26 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
+
+from nebula.config import BUNDLED_TOOL_PANEL
 
 NEBULA = str(Path(sys.executable).parent / "nebula")
 START_TIMEOUT = 60.0
+JOB_TOOLS = Path(__file__).resolve().parents[1] / "data" / "job_tools"
+
+
+def write_test_panel(folder: Path) -> Path:
+    """Write a tool panel with every bundled tool plus the job system's test tools."""
+    panel = yaml.safe_load(BUNDLED_TOOL_PANEL.read_text())
+    for section in panel["sections"]:
+        section["tools"] = [str((BUNDLED_TOOL_PANEL.parent / path).resolve()) for path in section["tools"]]
+    panel["sections"].append(
+        {"id": "testing", "name": "Testing", "tools": [str(JOB_TOOLS / "sleep.xml"), str(JOB_TOOLS / "fail.xml")]}
+    )
+    path = folder / "tool_panel.yml"
+    path.write_text(yaml.safe_dump(panel))
+    return path
 
 
 def free_port() -> int:
@@ -36,7 +53,8 @@ def create_user(data_dir: Path, email: str, admin: bool = False, env: dict[str, 
 def server_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("NEBULA_")}
     env["NEBULA_DATA_DIR"] = str(data_dir)
-    env["NEBULA_LOG_LEVEL"] = "WARNING"
+    env["NEBULA_LOG_LEVEL"] = "INFO"
+    env["NEBULA_TOOL_PANEL"] = str(write_test_panel(data_dir.parent))
     env.update(extra or {})
     return env
 
