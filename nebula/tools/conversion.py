@@ -176,7 +176,8 @@ def _convert_column(param: DataColumnParameter, raw: Any, ctx: ConversionContext
     if raw is MISSING or raw is None or raw == "" or raw == []:
         if param.value is not None:
             raw = param.value
-        elif param.optional:
+        elif param.optional or not param.force_select:
+            # force_select="false" lets the form offer "no column", which Galaxy passes as None.
             raw = None
         else:
             # Galaxy's form preselects the first column, so a request without one gets c1.
