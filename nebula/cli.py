@@ -145,6 +145,9 @@ def _tool_test(args: argparse.Namespace) -> int:
     from nebula.tools.testing.runner import run_tool_tests
 
     settings = _settings(args)
+    # The temporary server's request and job lines would drown the one line per test.
+    if "NEBULA_LOG_LEVEL" not in os.environ:
+        logging.getLogger().setLevel(logging.WARNING)
     if not args.tool_ids and not args.all:
         print("nebula: error: name one or more TOOL_IDs, or use --all", file=sys.stderr)
         return 2

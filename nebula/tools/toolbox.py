@@ -27,6 +27,7 @@ from nebula.tools.loader import load_tool
 from nebula.tools.tool import Tool
 
 DEFAULT_PANEL_CONFIG = Path(__file__).with_name("tool_panel.yml")
+UPLOAD_TOOL = Path(__file__).with_name("bundled") / "upload.xml"
 _MAX_LISTED_IDS = 10
 
 
@@ -52,7 +53,7 @@ class ToolSection:
 class ToolBox:
     """Tools by id, in panel order."""
 
-    def __init__(self, sections: list[ToolSection]) -> None:
+    def __init__(self, sections: list[ToolSection], built_in: list[Tool] | None = None) -> None:
         self._sections = sections
         self._tools: dict[str, Tool] = {}
         for section in sections:
@@ -63,6 +64,9 @@ class ToolBox:
                         f"{self._tools[tool.id].path} and {tool.path}",
                     )
                 self._tools[tool.id] = tool
+        # Built-in tools (uploads) work even when a custom panel does not list them.
+        for tool in built_in or []:
+            self._tools.setdefault(tool.id, tool)
 
     @classmethod
     def load(cls, panel_config_path: str | os.PathLike[str] = DEFAULT_PANEL_CONFIG) -> ToolBox:
@@ -95,7 +99,7 @@ class ToolBox:
                 tool.panel_section_name = section.name
                 section.tools.append(tool)
             sections.append(section)
-        return cls(sections)
+        return cls(sections, built_in=[load_tool(UPLOAD_TOOL)])
 
     def get(self, tool_id: str) -> Tool:
         """Return the tool with `tool_id`, raising NotFound."""
@@ -111,6 +115,7 @@ class ToolBox:
             ) from None
 
     def tools(self) -> list[Tool]:
+        """Return every tool, including built-in ones that the panel does not show."""
         return list(self._tools.values())
 
     def sections(self) -> list[ToolSection]:

@@ -18,8 +18,18 @@ def test_toolbox_loads_sections_in_order():
         "macro_tool",
         "kitchen_sink",
         "sanitize_test",
+        "upload1",
     ]
     assert toolbox.get("kitchen_sink").panel_section_name == "Miscellaneous"
+
+
+def test_upload_tool_is_built_in_even_when_the_panel_omits_it():
+    toolbox = ToolBox.load(tool_path("panel.yml"))
+
+    panel_ids = [tool["id"] for section in toolbox.to_panel_dicts() for tool in section["elems"]]
+
+    assert toolbox.get("upload1").name == "Upload File"
+    assert "upload1" not in panel_ids
 
 
 def test_toolbox_get_unknown_tool_raises_not_found():
@@ -48,6 +58,7 @@ def test_toolbox_panel_dicts_follow_galaxy_shape():
         "macro_tool",
         "kitchen_sink",
         "sanitize_test",
+        "upload1",
     ]
     assert all(t["model_class"] == "Tool" for t in flat)
 
