@@ -18,8 +18,10 @@ import yaml
 from Cheetah.Template import Template
 from lxml import etree
 
+from tests.support.conformance import count_differing_lines
+
 from .helpers import COMMAND, CONFORMANCE_DATA, CONFORMANCE_DIR
-from .test_conformance import count_differing_lines, metadata_columns
+from .test_conformance import metadata_columns
 
 GOPS_DIR = Path(__file__).resolve().parents[2] / "nebula" / "tools" / "bundled" / "gops"
 XML_FILES = {
