@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nebula.jobs.spec import JobSpec
+from nebula.jobs.workdir import JobDirectory
+
 logger = logging.getLogger(__name__)
 
 KILL_GRACE_SECONDS = 2.0
@@ -41,26 +44,28 @@ class RunningProcess:
 
 
 def execute_script(
-    script: Path,
-    cwd: Path,
-    stdout: Path,
-    stderr: Path,
+    spec: JobSpec,
+    directory: JobDirectory,
     env: dict[str, str],
-    wall_time: float,
     handle: RunningProcess,
     on_start: Callable[[int], None] | None = None,
 ) -> ExecutionResult:
-    """Run `bash script` in its own session and wait for it.
+    """Run the job's script with bash in its own session and wait for it.
 
     The script runs in a new session so that a kill reaches every process it started.
     CPU time and peak memory come from wait4(), which accounts for the whole tree of
     processes the script waited for.
     """
     started = time.monotonic()
-    with open(stdout, "wb") as out, open(stderr, "wb") as err:
+    with open(directory.stdout, "wb") as out, open(directory.stderr, "wb") as err:
         process = subprocess.Popen(
-            ["/bin/bash", str(script)], cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-            env=env, start_new_session=True,
+            ["/bin/bash", str(directory.script)],
+            cwd=directory.working,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
         )
     handle.pid = process.pid
     if handle.kill_requested.is_set():
@@ -74,7 +79,7 @@ def execute_script(
         timed_out.set()
         kill_process_group(process.pid)
 
-    timer = threading.Timer(wall_time, _on_timeout)
+    timer = threading.Timer(spec.wall_time, _on_timeout)
     timer.daemon = True
     timer.start()
     try:
@@ -103,13 +108,27 @@ def kill_process_group(pgid: int) -> None:
         pass
 
 
-def job_process_alive(pid: int, job_id: int) -> bool:
-    """Tell whether `pid` is still the process of job `job_id`, not a recycled pid.
+def process_identity(pid: int) -> str:
+    """Return `pid:start-time`, which names a process uniquely even after its pid is reused."""
+    return f"{pid}:{_start_time(pid)}"
 
-    Every job process carries NEBULA_JOB_ID in its environment; /proc shows it.
-    """
+
+def identified_process_alive(identity: str) -> int | None:
+    """Return the pid when the process named by `process_identity` still runs, else None."""
+    pid_text, _, start = identity.partition(":")
+    if not pid_text.isdigit():
+        return None
+    pid = int(pid_text)
+    current = _start_time(pid)
+    return pid if current is not None and str(current) == start else None
+
+
+def _start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks after boot, field 22 of /proc/PID/stat."""
     try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return False
-    return f"NEBULA_JOB_ID={job_id}".encode() in environ.split(b"\0")
+        return None
+    # The command name (field 2) may contain spaces; fields after it follow the last ')'.
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[19])

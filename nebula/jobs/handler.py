@@ -10,7 +10,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from nebula.jobs.execution import job_process_alive, kill_process_group
+from nebula.jobs.execution import identified_process_alive, kill_process_group
 from nebula.jobs.scheduler import ShareLimits, claim_jobs, fail_jobs_with_failed_inputs
 from nebula.model import DatasetState, Job, JobState
 from nebula.model.base import utcnow
@@ -118,9 +118,10 @@ class JobHandler:
 
 
 def _recover_job(job: Job) -> None:
-    if job.runner_job_id and job_process_alive(int(job.runner_job_id), job.id):
-        kill_process_group(int(job.runner_job_id))
-        logger.warning("job %s: killed its process %s left by a dead handler", job.id, job.runner_job_id)
+    pid = identified_process_alive(job.runner_job_id) if job.runner == "local" and job.runner_job_id else None
+    if pid is not None:
+        kill_process_group(pid)
+        logger.warning("job %s: killed its process %s left by a dead handler", job.id, pid)
 
     if job.state == JobState.DELETING:
         job.state = JobState.DELETED

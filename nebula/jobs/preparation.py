@@ -1,53 +1,82 @@
-"""Turning a claimed job row into a script in its working directory."""
+"""Turning a claimed job row into a JobSpec: the command line and where outputs go."""
 
 from __future__ import annotations
 
-import json
-import os
 import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from nebula.jobs.spec import JobSpec, OutputSpec
+from nebula.jobs.workdir import JobDirectory
 from nebula.model import Job
 from nebula.objectstore import ObjectStore
 from nebula.tools import Tool, ToolBox
 from nebula.tools.state import ToolState
 from nebula.tools.wrappers import InputFile, OutputFile
-from nebula.jobs.workdir import JobDirectory
 
 UPLOAD_TOOL_ID = "upload1"
+OPS_COMMAND = "nebula-ops"
 
 
-@dataclass(frozen=True)
-class JobLimits:
-    wall_time: float
-    memory_limit_mb: int | None
-
-
-@dataclass(frozen=True)
-class PreparedJob:
-    job_id: int
-    directory: JobDirectory
-    command_line: str
-    env: dict[str, str]
-
-
-def prepare_job(
-    session: Session, job: Job, toolbox: ToolBox, store: ObjectStore, directory: JobDirectory, limits: JobLimits
-) -> PreparedJob:
-    """Write the job's script into a fresh working directory and return how to run it."""
-    directory.create_fresh()
-    tool = toolbox.get(job.tool_id)
+def build_job_spec(
+    session: Session,
+    job: Job,
+    toolbox: ToolBox,
+    store: ObjectStore,
+    job_working_dir: Path,
+    wall_time: float,
+    memory_limit_mb: int | None,
+) -> JobSpec:
+    """Render the job's command; input paths come from the object store, outputs go to the job directory."""
+    directory = JobDirectory.for_job(job_working_dir, job.id)
+    outputs = [
+        OutputSpec(name=job_output.name, object_key=job_output.history_item.dataset.object_key, ext=job_output.history_item.extension)
+        for job_output in job.outputs
+    ]
     if job.tool_id == UPLOAD_TOOL_ID:
-        command_line = _upload_command(job, directory)
+        command_line = upload_command(directory)
+        upload_params = dict(job.params)
     else:
-        command_line = _tool_command(job, tool, store, directory)
+        command_line = _tool_command(job, toolbox.get(job.tool_id), store, directory)
+        upload_params = None
+    return JobSpec(
+        job_id=job.id,
+        tool_id=job.tool_id,
+        job_dir=str(directory.root),
+        command_line=command_line,
+        outputs=outputs,
+        wall_time=wall_time,
+        memory_limit_mb=memory_limit_mb,
+        upload_params=upload_params,
+        ops_argv=plain_ops_arguments(command_line),
+    )
 
-    directory.script.write_text(_script(command_line, directory, limits))
-    return PreparedJob(job_id=job.id, directory=directory, command_line=command_line, env=_environment(job))
+
+def upload_command(directory: JobDirectory) -> str:
+    """Uploads run Nebula's own upload command, which stages, converts and sniffs the file."""
+    parts = (sys.executable, "-m", "nebula.jobs.upload_action", str(directory.params), str(directory.outputs), str(directory.overrides))
+    return " ".join(shlex.quote(part) for part in parts)
+
+
+def plain_ops_arguments(command_line: str) -> list[str] | None:
+    """Return the arguments when the command is a single `nebula-ops` call, else None.
+
+    A command with any shell operator (pipes, redirections, `&&`, `;`, substitutions) or
+    variable needs a real shell, so it gets None.
+    """
+    lexer = shlex.shlex(command_line, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        return None
+    if not tokens or tokens[0] != OPS_COMMAND:
+        return None
+    if any(set(token) <= set("();<>|&") for token in tokens) or "$" in command_line or "`" in command_line:
+        return None
+    return tokens[1:]
 
 
 def _tool_command(job: Job, tool: Tool, store: ObjectStore, directory: JobDirectory) -> str:
@@ -72,30 +101,3 @@ def _tool_command(job: Job, tool: Tool, store: ObjectStore, directory: JobDirect
         for job_output in job.outputs
     }
     return tool.build_command(state, inputs, outputs, str(directory.working))
-
-
-def _upload_command(job: Job, directory: JobDirectory) -> str:
-    """Uploads run Nebula's own upload command, which stages, converts and sniffs the file."""
-    directory.params.write_text(json.dumps(job.params))
-    return " ".join(
-        shlex.quote(part)
-        for part in (sys.executable, "-m", "nebula.jobs.upload_action", str(directory.params), str(directory.outputs), str(directory.overrides))
-    )
-
-
-def _script(command_line: str, directory: JobDirectory, limits: JobLimits) -> str:
-    lines = ["#!/bin/bash", f"cd {shlex.quote(str(directory.working))} || exit 1"]
-    if limits.memory_limit_mb:
-        lines.append(f"ulimit -v {limits.memory_limit_mb * 1024}")
-    lines.append(command_line)
-    return "\n".join(lines) + "\n"
-
-
-def _environment(job: Job) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NEBULA_")}
-    # Bundled tools call Nebula's own commands, installed beside this interpreter.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")])
-    env["NEBULA_JOB_ID"] = str(job.id)
-    env["GALAXY_SLOTS"] = "1"
-    env["HOME"] = env.get("HOME", "/tmp")
-    return env

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from nebula.app import NebulaApp
 from nebula.jobs.handler import JobHandler
-from nebula.jobs.preparation import JobLimits
 from nebula.jobs.runners.local import LocalRunner, LocalRunnerConfig
 from nebula.jobs.scheduler import ShareLimits
 
@@ -15,7 +14,8 @@ def build_job_handler(nebula: NebulaApp) -> JobHandler:
         LocalRunnerConfig(
             slots=settings.local_job_slots,
             job_working_dir=settings.resolved_job_working_dir,
-            limits=JobLimits(wall_time=settings.job_wall_time, memory_limit_mb=settings.job_memory_limit_mb),
+            wall_time=settings.job_wall_time,
+            memory_limit_mb=settings.job_memory_limit_mb,
         ),
         nebula.session_factory,
         nebula.toolbox,

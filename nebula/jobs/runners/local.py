@@ -1,4 +1,4 @@
-"""The local runner: a bounded pool that runs job scripts as processes on this host."""
+"""The local runner: a bounded pool that runs jobs as processes on this host."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.datatypes import DatatypeRegistry
 from nebula.errors import NebulaError
-from nebula.jobs.execution import RunningProcess, execute_script
-from nebula.jobs.finish import fail_job, finish_job
-from nebula.jobs.preparation import UPLOAD_TOOL_ID, JobLimits, prepare_job
+from nebula.jobs.execution import RunningProcess, process_identity
+from nebula.jobs.finish import fail_job, mark_cancelled, record_report
+from nebula.jobs.preparation import UPLOAD_TOOL_ID, build_job_spec
+from nebula.jobs.running import run_job
+from nebula.jobs.spec import JobSpec
 from nebula.jobs.workdir import JobDirectory
 from nebula.managers.uploads import remove_staged_files
 from nebula.model import DatasetState, Job, JobState
@@ -33,7 +35,8 @@ RUNNER_NAME = "local"
 class LocalRunnerConfig:
     slots: int
     job_working_dir: Path
-    limits: JobLimits
+    wall_time: float
+    memory_limit_mb: int | None = None
     keep_successful_job_dirs: bool = False
 
 
@@ -78,6 +81,9 @@ class LocalRunner:
         handle.kill()
         return True
 
+    def poll(self) -> None:
+        """Nothing to do: the pool's threads record their jobs' ends themselves."""
+
     def shutdown(self) -> None:
         """Stop accepting work and kill running jobs; a restarted handler recovers them."""
         self._stopping.set()
@@ -101,63 +107,51 @@ class LocalRunner:
                 self._active.pop(job_id, None)
 
     def _run(self, job_id: int) -> None:
-        directory = JobDirectory.for_job(self.config.job_working_dir, job_id)
         handle = self._active[job_id]
+        spec = self._start(job_id, handle)
+        if spec is None:
+            return
 
+        tool = None if spec.tool_id == UPLOAD_TOOL_ID else self._toolbox.get(spec.tool_id)
+        report = run_job(spec, tool, self._store, self._datatypes, handle, on_start=lambda pid: self._record_pid(job_id, pid))
+        if self._stopping.is_set():
+            logger.warning("job %s interrupted by shutdown; it will be recovered on the next start", job_id)
+            return
+
+        with transaction(self._sessions) as session:
+            state = record_report(session, report)
+        if state == JobState.OK:
+            if spec.upload_params is not None:
+                remove_staged_files(spec.upload_params)
+            if not self.config.keep_successful_job_dirs:
+                JobDirectory(Path(spec.job_dir)).remove()
+
+    def _start(self, job_id: int, handle: RunningProcess) -> JobSpec | None:
+        """Build the job's spec and mark it running, in one transaction; None if it must not run."""
         with transaction(self._sessions) as session:
             job = session.get(Job, job_id)
             if job is None or job.state != JobState.QUEUED or handle.kill_requested.is_set():
-                _cancel_if_requested(session, job)
-                return
+                if job is not None and job.state == JobState.DELETING:
+                    mark_cancelled(job)
+                return None
             try:
-                prepared = prepare_job(session, job, self._toolbox, self._store, directory, self.config.limits)
+                spec = build_job_spec(
+                    session, job, self._toolbox, self._store, self.config.job_working_dir,
+                    self.config.wall_time, self.config.memory_limit_mb,
+                )
             except NebulaError as exc:
                 fail_job(session, job_id, f"the job could not be prepared: {exc.message}")
-                return
-            job.command_line = prepared.command_line
+                return None
+            job.command_line = spec.command_line
             job.state = JobState.RUNNING
             job.runner = RUNNER_NAME
             job.start_time = utcnow()
             job.attempts = job.attempts + 1
             for job_output in job.outputs:
                 job_output.history_item.dataset.state = DatasetState.RUNNING
-        logger.info("job %s running: tool %s, user %s", job_id, job.tool_id, job.user_id)
-
-        result = execute_script(
-            directory.script,
-            directory.working,
-            directory.stdout,
-            directory.stderr,
-            prepared.env,
-            self.config.limits.wall_time,
-            handle,
-            on_start=lambda pid: self._record_pid(job_id, pid),
-        )
-
-        if self._stopping.is_set():
-            logger.warning("job %s interrupted by shutdown; it will be recovered on the next start", job_id)
-            return
-        with transaction(self._sessions) as session:
-            tool = None if job.tool_id == UPLOAD_TOOL_ID else self._toolbox.get(job.tool_id)
-            state = finish_job(
-                session, job_id, result, directory, self._store, self._datatypes, self.config.limits.wall_time, tool
-            )
-        if state == JobState.OK:
-            if job.tool_id == UPLOAD_TOOL_ID:
-                remove_staged_files(job.params)
-            if not self.config.keep_successful_job_dirs:
-                directory.remove()
+            logger.info("job %s running: tool %s, user %s", job_id, job.tool_id, job.user_id)
+        return spec
 
     def _record_pid(self, job_id: int, pid: int) -> None:
         with transaction(self._sessions) as session:
-            session.execute(update(Job).where(Job.id == job_id).values(runner_job_id=str(pid)))
-
-
-def _cancel_if_requested(session: Session, job: Job | None) -> None:
-    if job is None or job.state != JobState.DELETING:
-        return
-    job.state = JobState.DELETED
-    job.end_time = utcnow()
-    for job_output in job.outputs:
-        job_output.history_item.dataset.state = DatasetState.DISCARDED
-    logger.info("job %s cancelled before it started", job.id)
+            session.execute(update(Job).where(Job.id == job_id).values(runner_job_id=process_identity(pid)))
