@@ -47,6 +47,7 @@ class Settings(BaseModel):
     runner: RunnerKind = Field(RunnerKind.LOCAL, description="job runner")
     local_job_slots: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="jobs the local runner runs at once")
     job_wall_time: float = Field(3600.0, gt=0, description="seconds a job may run before it is killed")
+    fork_server: bool = Field(True, description="run Nebula's own tool commands in forked children of a pre-imported process")
     job_memory_limit_mb: int | None = Field(None, ge=16, description="address-space limit of a job's process, in MiB")
     job_user_limit: int = Field(8, ge=1, description="running jobs per registered user")
     job_anonymous_limit: int = Field(2, ge=1, description="running jobs per anonymous session")

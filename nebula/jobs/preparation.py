@@ -18,6 +18,8 @@ from nebula.tools.wrappers import InputFile, OutputFile
 
 UPLOAD_TOOL_ID = "upload1"
 OPS_COMMAND = "nebula-ops"
+OPS_MODULE = "nebula.ops.cli"
+UPLOAD_MODULE = "nebula.jobs.upload_action"
 
 
 def build_job_spec(
@@ -38,9 +40,12 @@ def build_job_spec(
     if job.tool_id == UPLOAD_TOOL_ID:
         command_line = upload_command(directory)
         upload_params = dict(job.params)
+        entry = [UPLOAD_MODULE, str(directory.params), str(directory.outputs), str(directory.overrides)]
     else:
         command_line = _tool_command(job, toolbox.get(job.tool_id), store, directory)
         upload_params = None
+        ops_arguments = plain_ops_arguments(command_line)
+        entry = [OPS_MODULE, *ops_arguments] if ops_arguments is not None else None
     return JobSpec(
         job_id=job.id,
         tool_id=job.tool_id,
@@ -50,13 +55,13 @@ def build_job_spec(
         wall_time=wall_time,
         memory_limit_mb=memory_limit_mb,
         upload_params=upload_params,
-        ops_argv=plain_ops_arguments(command_line),
+        entry=entry,
     )
 
 
 def upload_command(directory: JobDirectory) -> str:
     """Uploads run Nebula's own upload command, which stages, converts and sniffs the file."""
-    parts = (sys.executable, "-m", "nebula.jobs.upload_action", str(directory.params), str(directory.outputs), str(directory.overrides))
+    parts = (sys.executable, "-m", UPLOAD_MODULE, str(directory.params), str(directory.outputs), str(directory.overrides))
     return " ".join(shlex.quote(part) for part in parts)
 
 

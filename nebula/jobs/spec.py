@@ -26,9 +26,11 @@ class JobSpec:
     wall_time: float
     memory_limit_mb: int | None = None
     upload_params: dict[str, Any] | None = None
-    ops_argv: list[str] | None = None
-    """The arguments of `nebula-ops` when the command is one plain call of it; runners may
-    then run it in a pre-imported process instead of a new interpreter."""
+    entry: list[str] | None = None
+    """When the command is one plain call of Nebula's own Python code: the module whose
+    `main(argv)` it runs, then argv. Runners may then run it in a forked child of a
+    pre-imported process instead of a new interpreter (same argv, directory, exit code
+    and output files)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,6 +26,9 @@ COMMAND_FAMILIES = (
 )
 
 
+_parser: argparse.ArgumentParser | None = None
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr."""
 
@@ -72,7 +75,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Build the parser of every subcommand of every family."""
+    """Return the parser of every subcommand of every family, built once per process.
+
+    Building it costs milliseconds (argparse looks up translations for every option), which
+    matters when the fork server runs thousands of jobs: it builds the parser before
+    forking, so every job's process inherits it ready.
+    """
+    global _parser
+    if _parser is None:
+        _parser = _build_parser()
+    return _parser
+
+
+def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROGRAM, description="Operations of Nebula's bundled tools, one subcommand per tool."
     )

@@ -7,13 +7,15 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.datatypes import DatatypeRegistry
 from nebula.errors import NebulaError
-from nebula.jobs.execution import RunningProcess, process_identity
+from nebula.jobs.execution import ExecutionResult, RunningProcess, execute_script, process_identity
+from nebula.jobs.forkserver import ForkServer, ForkServerUnavailable
 from nebula.jobs.finish import fail_job, mark_cancelled, record_report
 from nebula.jobs.preparation import UPLOAD_TOOL_ID, build_job_spec
 from nebula.jobs.running import run_job
@@ -38,6 +40,8 @@ class LocalRunnerConfig:
     wall_time: float
     memory_limit_mb: int | None = None
     keep_successful_job_dirs: bool = False
+    fork_server_socket: Path | None = None
+    """Where to run the fork server for Nebula's own commands; None runs every job with bash."""
 
 
 class LocalRunner:
@@ -58,6 +62,9 @@ class LocalRunner:
         self._lock = threading.Lock()
         self._active: dict[int, RunningProcess] = {}
         self._stopping = threading.Event()
+        self._fork_server = ForkServer(config.fork_server_socket) if config.fork_server_socket else None
+        if self._fork_server is not None:
+            self._fork_server.start()
 
     def free_slots(self) -> int:
         with self._lock:
@@ -92,6 +99,8 @@ class LocalRunner:
         for handle in handles:
             handle.kill()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._fork_server is not None:
+            self._fork_server.stop()
 
     def _run_safely(self, job_id: int) -> None:
         if self._stopping.is_set():
@@ -113,7 +122,11 @@ class LocalRunner:
             return
 
         tool = None if spec.tool_id == UPLOAD_TOOL_ID else self._toolbox.get(spec.tool_id)
-        report = run_job(spec, tool, self._store, self._datatypes, handle, on_start=lambda pid: self._record_pid(job_id, pid))
+        report = run_job(
+            spec, tool, self._store, self._datatypes, handle,
+            on_start=lambda pid: self._record_pid(job_id, pid),
+            executor=self._execute,
+        )
         if self._stopping.is_set():
             logger.warning("job %s interrupted by shutdown; it will be recovered on the next start", job_id)
             return
@@ -151,6 +164,16 @@ class LocalRunner:
                 job_output.history_item.dataset.state = DatasetState.RUNNING
             logger.info("job %s running: tool %s, user %s", job_id, job.tool_id, job.user_id)
         return spec
+
+    def _execute(self, spec: JobSpec, **arguments: Any) -> ExecutionResult:
+        """Run Nebula's own commands in the fork server, everything else with bash."""
+        if spec.entry is not None and self._fork_server is not None:
+            try:
+                return self._fork_server.execute(spec, **arguments)
+            except ForkServerUnavailable:
+                logger.warning("job %s: fork server unavailable, restarting it and running the job with bash", spec.job_id)
+                self._fork_server.start()
+        return execute_script(spec, **arguments)
 
     def _record_pid(self, job_id: int, pid: int) -> None:
         with transaction(self._sessions) as session:
