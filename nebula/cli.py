@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from nebula.config import Settings, load_settings
@@ -44,6 +46,27 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (setting: host; default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (setting: port; default 8080)")
     serve.set_defaults(run=_serve)
+
+    handler = commands.add_parser(
+        "handler",
+        help="run a standalone job handler",
+        description="Run a job handler: claim new jobs fairly and run them with the configured runner. "
+        "Any number of handlers can share one PostgreSQL database; each job runs once.",
+    )
+    _add_config_option(handler)
+    handler.add_argument("--name", help="handler name recorded on the jobs it claims (setting: handler_id; default HOST.PID)")
+    handler.set_defaults(run=_handler)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run a Celery worker that executes Nebula jobs",
+        description="Run a Celery worker for Nebula's jobs (settings: celery_broker_url, worker_concurrency). "
+        "It needs the tool definitions and the object store, not the database.",
+    )
+    _add_config_option(worker)
+    worker.add_argument("--concurrency", type=int, help="jobs run at once (setting: worker_concurrency)")
+    worker.add_argument("--hostname", help="Celery node name (default: nebula@HOST)")
+    worker.set_defaults(run=_worker)
 
     db = commands.add_parser("db", help="manage the database schema", description="Manage the database schema.")
     db_commands = db.add_subparsers(title="commands", metavar="COMMAND")
@@ -111,6 +134,44 @@ def _serve(args: argparse.Namespace) -> int:
     nebula = build_app(settings, migrate=settings.is_sqlite)
     logger.info("Nebula serving on http://%s:%s (data in %s)", settings.host, settings.port, settings.data_dir.resolve())
     uvicorn.run(create_app(nebula), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    return 0
+
+
+def _handler(args: argparse.Namespace) -> int:
+    from nebula.app import build_app
+    from nebula.jobs.service import start_job_handler
+
+    settings = _settings(args, handler_id=args.name)
+    nebula = build_app(settings, migrate=settings.is_sqlite)
+    stopping = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stopping.set())
+    handler = start_job_handler(nebula)
+    logger.info("job handler %s running with the %s runner", settings.handler_id, settings.runner.value)
+    stopping.wait()
+    handler.stop()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from nebula.jobs.runners.celery_app import configure_worker, make_celery
+
+    settings = _settings(args, worker_concurrency=args.concurrency)
+    # Load the tools before taking work, so that a broken tool file stops the worker at once.
+    configure_worker(settings)
+    celery = make_celery(settings)
+    # Celery logs every task's return value at INFO; a job report holds peeks of outputs.
+    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+    argv = [
+        "worker",
+        f"--loglevel={settings.log_level}",
+        f"--concurrency={settings.worker_concurrency}",
+        f"--queues={settings.celery_queue}",
+        f"--hostname={args.hostname or 'nebula@%h'}",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    celery.worker_main(argv)
     return 0
 
 

@@ -28,6 +28,7 @@ class RunnerKind(str, enum.Enum):
     """Where job commands are executed."""
 
     LOCAL = "local"
+    CELERY = "celery"
 
 
 class Settings(BaseModel):
@@ -53,6 +54,14 @@ class Settings(BaseModel):
     job_anonymous_limit: int = Field(2, ge=1, description="running jobs per anonymous session")
     handler_poll_interval: float = Field(0.2, gt=0, description="seconds between the handler's looks at the job table")
     handler_id: str = Field(default_factory=lambda: f"{socket.gethostname()}.{os.getpid()}", description="name this process's job handler records on the jobs it claims")
+    handler_heartbeat_interval: float = Field(5.0, gt=0, description="seconds between a handler's heartbeats")
+    handler_dead_after: float = Field(30.0, gt=0, description="seconds without a heartbeat after which another handler takes over a handler's jobs")
+    celery_broker_url: str = Field("redis://127.0.0.1:6379/0", description="Celery broker: redis://… or amqp://…")
+    celery_result_backend: str | None = Field(None, description="Celery result backend; default: the broker URL for Redis, rpc:// for RabbitMQ")
+    celery_queue: str = Field("nebula", description="Celery queue that Nebula's jobs are sent to")
+    celery_max_in_flight: int = Field(16, ge=1, description="jobs a handler keeps dispatched to Celery at once; small keeps fair share")
+    celery_visibility_timeout: float | None = Field(None, gt=0, description="seconds before Redis redelivers an unacknowledged job; default: job_wall_time + 60")
+    worker_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="jobs one `nebula worker` runs at once")
     run_handler: bool = Field(True, description="whether `nebula serve` runs a job handler in the web process")
     secret_key: str | None = Field(None, description="key that signs sessions and encodes ids; default: generated once into data_dir/secret_key")
     log_level: str = Field("INFO", description="logging level")
@@ -82,6 +91,12 @@ class Settings(BaseModel):
     @property
     def resolved_upload_dir(self) -> Path:
         return (self.upload_dir or self.data_dir / "uploads").resolve()
+
+    @property
+    def resolved_celery_result_backend(self) -> str:
+        if self.celery_result_backend:
+            return self.celery_result_backend
+        return self.celery_broker_url if self.celery_broker_url.startswith(("redis://", "rediss://")) else "rpc://"
 
     @property
     def is_sqlite(self) -> bool:

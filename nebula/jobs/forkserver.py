@@ -145,6 +145,64 @@ class ForkServer:
         )
 
 
+def fork_execute(
+    spec: JobSpec,
+    directory: JobDirectory,
+    env: dict[str, str],
+    handle: RunningProcess,
+    on_start: Any = None,
+) -> ExecutionResult:
+    """Run the spec's entry in a child forked from this process, without a server.
+
+    Only for single-threaded processes that already imported the entry's modules, such
+    as a Celery pool process; same signature as execute_script.
+    """
+    assert spec.entry is not None
+    request = {
+        "entry": spec.entry,
+        "cwd": str(directory.working),
+        "stdout": str(directory.stdout),
+        "stderr": str(directory.stderr),
+        "env": env,
+        "memory_limit_mb": spec.memory_limit_mb,
+    }
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        _become_job(request)
+    handle.pid = pid
+    if handle.kill_requested.is_set():
+        kill_process_group(pid)
+    if on_start is not None:
+        on_start(pid)
+    timed_out = threading.Event()
+
+    def _on_timeout() -> None:
+        timed_out.set()
+        kill_process_group(pid)
+
+    timer = threading.Timer(spec.wall_time, _on_timeout)
+    timer.daemon = True
+    timer.start()
+    try:
+        while True:
+            try:
+                _, status, usage = os.wait4(pid, 0)
+                break
+            except InterruptedError:
+                continue
+    finally:
+        timer.cancel()
+    return ExecutionResult(
+        exit_code=os.waitstatus_to_exitcode(status),
+        runtime_seconds=time.monotonic() - started,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_memory_bytes=usage.ru_maxrss * 1024,
+        timed_out=timed_out.is_set(),
+        killed=handle.kill_requested.is_set(),
+    )
+
+
 def serve(socket_path: str) -> None:
     """Run the server loop until the parent process goes away or SIGTERM arrives."""
     for module in PRELOADED_MODULES:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from nebula.jobs import heartbeat
 from nebula.jobs.execution import identified_process_alive, kill_process_group
 from nebula.jobs.scheduler import ShareLimits, claim_jobs, fail_jobs_with_failed_inputs
 from nebula.model import DatasetState, Job, JobState
@@ -27,6 +29,8 @@ class Runner(Protocol):
     def submit(self, job_id: int) -> None: ...
     def kill(self, job_id: int) -> bool: ...
     def active_job_ids(self) -> set[int]: ...
+    def poll(self) -> None: ...
+    def adopt(self, job_id: int) -> None: ...
     def shutdown(self) -> None: ...
 
 
@@ -38,8 +42,13 @@ class JobHandler:
         runner: Runner,
         limits: ShareLimits,
         poll_interval: float,
+        heartbeat_interval: float = 5.0,
+        dead_after: float = 30.0,
     ) -> None:
         self.handler_id = handler_id
+        self._heartbeat_interval = heartbeat_interval
+        self._dead_after = dead_after
+        self._last_beat = 0.0
         self._sessions = session_factory
         self._runner = runner
         self._limits = limits
@@ -48,42 +57,68 @@ class JobHandler:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self, recover_all: bool) -> None:
-        """Recover interrupted jobs, then claim jobs in a background thread.
-
-        With `recover_all` (one handler per database, as on SQLite) every job a handler
-        held is recovered; otherwise only this handler's own.
-        """
-        self.recover(recover_all)
+    def start(self) -> None:
+        """Register, recover the jobs of dead handlers, then claim jobs in a background thread."""
+        with transaction(self._sessions) as session:
+            heartbeat.register(session, self.handler_id)
+        self._last_beat = time.monotonic()
+        self.recover_own()
+        self.take_over_dead_handlers()
         self._thread = threading.Thread(target=self._loop, name=f"handler-{self.handler_id}", daemon=True)
         self._thread.start()
         logger.info("job handler %s started", self.handler_id)
 
     def stop(self) -> None:
+        """Stop claiming, stop the runner and hand this handler's jobs back to the queue."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._runner.shutdown()
+        self.recover_own()
+        with transaction(self._sessions) as session:
+            heartbeat.unregister(session, self.handler_id)
         logger.info("job handler %s stopped", self.handler_id)
 
     def wake(self) -> None:
         """Look at the job table now instead of at the next poll."""
         self._wake.set()
 
-    def recover(self, recover_all: bool) -> list[int]:
-        """Return interrupted jobs to the queue (or end them); return their ids.
-
-        A job's process may have outlived the handler, because it runs in its own session:
-        it is killed first, so that the retried job is the only writer of its outputs.
-        """
+    def recover_own(self) -> list[int]:
+        """Recover the jobs recorded under this handler's own name (from an earlier life)."""
         with transaction(self._sessions) as session:
-            query = select(Job).where(Job.state.in_(_HELD_STATES))
-            if not recover_all:
-                query = query.where(Job.handler == self.handler_id)
-            jobs = list(session.scalars(query))
-            for job in jobs:
-                _recover_job(job)
+            return self._recover_jobs_of(session, self.handler_id, is_local=True)
+
+    def take_over_dead_handlers(self) -> list[int]:
+        """Recover the jobs of handlers that stopped beating; return the recovered job ids."""
+        recovered: list[int] = []
+        with transaction(self._sessions) as session:
+            dead = heartbeat.dead_handlers(session, self.handler_id, self._dead_after)
+        for name in dead:
+            with transaction(self._sessions) as session:
+                local = heartbeat.is_local(session, name)
+                if not heartbeat.claim_dead_handler(session, name):
+                    continue
+                logger.warning("job handler %s takes over the jobs of dead handler %s", self.handler_id, name)
+                recovered += self._recover_jobs_of(session, name, is_local=local)
+        return recovered
+
+    def _recover_jobs_of(self, session: Session, name: str, is_local: bool) -> list[int]:
+        """Return interrupted jobs to the queue, end them, or adopt them; return their ids.
+
+        A local job's process may have outlived its handler, because it runs in its own
+        session: it is killed first (when it ran on this host), so that the retried job is
+        the only writer of its outputs. A job running on a Celery worker is adopted: the
+        worker goes on, and this handler collects its result.
+        """
+        jobs = list(session.scalars(select(Job).where(Job.state.in_(_HELD_STATES), Job.handler == name)))
+        for job in jobs:
+            if job.runner == "celery" and job.state in (JobState.RUNNING, JobState.DELETING) and job.runner_job_id:
+                job.handler = self.handler_id
+                self._runner.adopt(job.id)
+                logger.warning("job %s: adopted from handler %s; its Celery task %s goes on", job.id, name, job.runner_job_id)
+                continue
+            _recover_job(job, is_local)
         return [job.id for job in jobs]
 
     def run_once(self) -> list[int]:
@@ -110,6 +145,12 @@ class JobHandler:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self._runner.poll()
+                if time.monotonic() - self._last_beat >= self._heartbeat_interval:
+                    with transaction(self._sessions) as session:
+                        heartbeat.beat(session, self.handler_id)
+                    self._last_beat = time.monotonic()
+                    self.take_over_dead_handlers()
                 self.run_once()
             except Exception:
                 logger.exception("job handler %s: scheduling round failed; retrying", self.handler_id)
@@ -117,8 +158,10 @@ class JobHandler:
             self._wake.clear()
 
 
-def _recover_job(job: Job) -> None:
-    pid = identified_process_alive(job.runner_job_id) if job.runner == "local" and job.runner_job_id else None
+def _recover_job(job: Job, is_local: bool) -> None:
+    pid = None
+    if is_local and job.runner == "local" and job.runner_job_id:
+        pid = identified_process_alive(job.runner_job_id)
     if pid is not None:
         kill_process_group(pid)
         logger.warning("job %s: killed its process %s left by a dead handler", job.id, pid)

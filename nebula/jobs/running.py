@@ -15,7 +15,14 @@ from pathlib import Path
 
 from nebula.datatypes import DatatypeRegistry
 from nebula.errors import DatatypeError
-from nebula.jobs.execution import ExecutionResult, RunningProcess, execute_script
+from nebula.jobs.execution import (
+    ExecutionResult,
+    RunningProcess,
+    execute_script,
+    identified_process_alive,
+    kill_process_group,
+    process_identity,
+)
 from nebula.jobs.spec import JobReport, JobSpec, OutputReport
 from nebula.jobs.workdir import JobDirectory, read_tail
 from nebula.objectstore import ObjectStore
@@ -42,19 +49,19 @@ def run_job(
     `executor` runs the command; by default a bash script in its own session.
     """
     directory = JobDirectory(Path(spec.job_dir))
+    _stop_earlier_attempt(directory)
     directory.create_fresh()
     directory.script.write_text(_script(spec, directory))
     if spec.upload_params is not None:
         directory.params.write_text(json.dumps(spec.upload_params))
 
+    def _started(pid: int) -> None:
+        directory.process_file.write_text(process_identity(pid))
+        if on_start is not None:
+            on_start(pid)
+
     run = executor or execute_script
-    result = run(
-        spec=spec,
-        directory=directory,
-        env=job_environment(spec.job_id),
-        handle=handle,
-        on_start=on_start,
-    )
+    result = run(spec=spec, directory=directory, env=job_environment(spec.job_id), handle=handle, on_start=_started)
     stdout = read_tail(directory.stdout, STREAM_TAIL_BYTES)
     stderr = read_tail(directory.stderr, STREAM_TAIL_BYTES)
     report = JobReport(
@@ -88,6 +95,22 @@ def job_environment(job_id: int) -> dict[str, str]:
     env["GALAXY_SLOTS"] = "1"
     env.setdefault("HOME", "/tmp")
     return env
+
+
+def _stop_earlier_attempt(directory: JobDirectory) -> None:
+    """Kill the process of an earlier attempt of this job that still runs on this host.
+
+    A worker killed mid-job leaves its job's process running in its own session; the
+    redelivered job must not share the working directory with it.
+    """
+    try:
+        identity = directory.process_file.read_text().strip()
+    except FileNotFoundError:
+        return
+    pid = identified_process_alive(identity)
+    if pid is not None:
+        kill_process_group(pid)
+        logger.warning("job %s: killed process %s of an earlier attempt", directory.root.name, pid)
 
 
 class OutputError(Exception):

@@ -7,15 +7,31 @@ import uuid
 from pathlib import Path
 
 from nebula.app import NebulaApp
-from nebula.config import Settings
+from nebula.config import RunnerKind, Settings
 from nebula.jobs.handler import JobHandler
+from nebula.jobs.runners.celery import CeleryRunner, CeleryRunnerConfig
+from nebula.jobs.runners.celery_app import make_celery
 from nebula.jobs.runners.local import LocalRunner, LocalRunnerConfig
 from nebula.jobs.scheduler import ShareLimits
 
 
 def build_job_handler(nebula: NebulaApp) -> JobHandler:
     settings = nebula.settings
-    runner = LocalRunner(
+    runner = _celery_runner(nebula) if settings.runner == RunnerKind.CELERY else _local_runner(nebula)
+    return JobHandler(
+        handler_id=settings.handler_id,
+        session_factory=nebula.session_factory,
+        runner=runner,
+        limits=ShareLimits(per_user=settings.job_user_limit, per_anonymous=settings.job_anonymous_limit),
+        poll_interval=settings.handler_poll_interval,
+        heartbeat_interval=settings.handler_heartbeat_interval,
+        dead_after=settings.handler_dead_after,
+    )
+
+
+def _local_runner(nebula: NebulaApp) -> LocalRunner:
+    settings = nebula.settings
+    return LocalRunner(
         LocalRunnerConfig(
             slots=settings.local_job_slots,
             job_working_dir=settings.resolved_job_working_dir,
@@ -28,12 +44,22 @@ def build_job_handler(nebula: NebulaApp) -> JobHandler:
         nebula.object_store,
         nebula.datatypes,
     )
-    return JobHandler(
-        handler_id=settings.handler_id,
-        session_factory=nebula.session_factory,
-        runner=runner,
-        limits=ShareLimits(per_user=settings.job_user_limit, per_anonymous=settings.job_anonymous_limit),
-        poll_interval=settings.handler_poll_interval,
+
+
+def _celery_runner(nebula: NebulaApp) -> CeleryRunner:
+    settings = nebula.settings
+    return CeleryRunner(
+        CeleryRunnerConfig(
+            max_in_flight=settings.celery_max_in_flight,
+            job_working_dir=settings.resolved_job_working_dir,
+            wall_time=settings.job_wall_time,
+            queue=settings.celery_queue,
+            memory_limit_mb=settings.job_memory_limit_mb,
+        ),
+        make_celery(settings),
+        nebula.session_factory,
+        nebula.toolbox,
+        nebula.object_store,
     )
 
 
@@ -44,7 +70,7 @@ def _fork_server_socket(settings: Settings) -> Path:
 
 
 def start_job_handler(nebula: NebulaApp) -> JobHandler:
-    """Start a handler; on SQLite it is the only one, so it recovers every interrupted job."""
+    """Start a handler; it recovers the jobs of handlers that are no longer alive."""
     handler = build_job_handler(nebula)
-    handler.start(recover_all=nebula.settings.is_sqlite)
+    handler.start()
     return handler

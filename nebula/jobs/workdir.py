@@ -48,13 +48,18 @@ class JobDirectory:
         """JSON written by a command that decides an output's datatype itself, such as uploads."""
         return self.root / "outputs.json"
 
+    @property
+    def process_file(self) -> Path:
+        """The identity (pid and start time) of the process running the job."""
+        return self.root / "process"
+
     def output_path(self, name: str) -> Path:
         return self.outputs / f"{name}.dat"
 
     def create_fresh(self) -> None:
         """Create the directory empty; a retried job must not see files of its earlier attempt."""
         if self.root.exists():
-            shutil.rmtree(self.root)
+            shutil.rmtree(self.root, ignore_errors=True)
         self.working.mkdir(parents=True)
         self.outputs.mkdir()
 

@@ -15,9 +15,14 @@ from nebula.model import Dataset, DatasetState, History, HistoryItem
 from nebula.objectstore import ObjectStore, new_object_key
 
 MAX_NAME_LENGTH = 255
+# Primary keys are signed 64-bit integers (SQLite INTEGER, PostgreSQL BIGINT). Decoded
+# opaque ids span 64 unsigned bits, and the drivers raise OverflowError above this value.
+MAX_DATABASE_ID = 2**63 - 1
 
 
 def get_item(session: Session, actor: Actor, item_id: int) -> HistoryItem:
+    if item_id > MAX_DATABASE_ID:
+        raise NotFound("dataset not found")
     item = session.get(HistoryItem, item_id)
     if item is None:
         raise NotFound("dataset not found")
@@ -121,6 +126,8 @@ def delete_item(session: Session, item: HistoryItem, store: ObjectStore, purge: 
 
 def history_for_write(session: Session, actor: Actor, history_id: int) -> History:
     history = get_history(session, actor, history_id)
+    if history.purged:
+        raise Conflict(f"history '{history.name}' is purged; choose another history")
     if history.deleted:
         raise Conflict(f"history '{history.name}' is deleted; undelete it or choose another history")
     return history

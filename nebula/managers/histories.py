@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from nebula.errors import NotFound, RequestError
+from nebula.errors import Conflict, NotFound, RequestError
 from nebula.managers.actors import Actor
 from nebula.model import Dataset, History, HistoryItem
 
@@ -26,9 +26,13 @@ def create_history(session: Session, actor: Actor, name: str | None = None) -> H
 
 
 def get_history(session: Session, actor: Actor, history_id: int) -> History:
-    """Return a history the actor may see; NotFound otherwise, so ids of others stay secret."""
+    """Return a history the actor may see; NotFound otherwise, so ids of others stay secret.
+
+    Purged histories are returned too, with `purged` set, because Galaxy clients reload a
+    history after purging it (BioBlend's History.delete does).
+    """
     history = session.get(History, history_id)
-    if history is None or history.purged or not (actor.is_admin or actor.owns(history.user_id, history.session_id)):
+    if history is None or not (actor.is_admin or actor.owns(history.user_id, history.session_id)):
         raise NotFound("history not found")
     return history
 
@@ -54,7 +58,12 @@ def update_history(session: Session, history: History, changes: dict[str, object
         elif key == "annotation":
             history.annotation = None if value is None else str(value)
         elif key == "deleted":
-            history.deleted = _as_bool(key, value)
+            deleted = _as_bool(key, value)
+            if not deleted and history.purged:
+                raise Conflict(
+                    f"history '{history.name}' is purged, so it cannot be undeleted; choose another history"
+                )
+            history.deleted = deleted
         else:
             raise RequestError(f"history attribute {key!r} cannot be changed; changeable: name, annotation, deleted")
     session.flush()

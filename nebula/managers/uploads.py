@@ -119,7 +119,12 @@ def queue_upload(
         ]
     }
     outputs = [(f"output{index}", item.name, item.ext if item.ext != "auto" else "data") for index, item in enumerate(items)]
-    return create_internal_job(session, actor, history, tool, params, outputs)
+    job = create_internal_job(session, actor, history, tool, params, outputs)
+    # The job creates its outputs with the default genome build; each upload may name its own.
+    for job_output, item in zip(job.outputs, items, strict=True):
+        job_output.history_item.dbkey = item.dbkey
+    session.flush()
+    return job
 
 
 def remove_staged_files(params: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 from nebula.model.base import Base
 from nebula.model.enums import ACTIVE_JOB_STATES, DatasetState, JobState
 from nebula.model.histories import Dataset, History, HistoryItem
-from nebula.model.jobs import Job, JobInput, JobMetric, JobOutput
+from nebula.model.jobs import Job, JobHandlerRecord, JobInput, JobMetric, JobOutput
 from nebula.model.users import ApiKey, Session, User
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "History",
     "HistoryItem",
     "Job",
+    "JobHandlerRecord",
     "JobInput",
     "JobMetric",
     "JobOutput",

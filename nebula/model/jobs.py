@@ -81,3 +81,15 @@ class JobMetric(Base):
     value: Mapped[float] = mapped_column(Float)
 
     job: Mapped[Job] = relationship(back_populates="metrics")
+
+
+class JobHandlerRecord(Base):
+    """A running job handler and its heartbeat; a handler whose heartbeat stops is taken over."""
+
+    __tablename__ = "job_handlers"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[datetime.datetime] = mapped_column(DateTime)
+    heartbeat_time: Mapped[datetime.datetime] = mapped_column(DateTime, index=True)

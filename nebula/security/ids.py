@@ -15,6 +15,8 @@ from nebula.errors import NotFound
 
 _HEX_ID = re.compile(r"^[0-9a-f]{16}$")
 _ROUNDS = 4
+# Database integer keys are signed 64-bit; larger values are no id of ours.
+MAX_DATABASE_ID = (1 << 63) - 1
 _HALF_MASK = 0xFFFFFFFF
 
 
@@ -38,7 +40,10 @@ class IdEncoder:
         left, right = value >> 32, value & _HALF_MASK
         for round_number in reversed(range(_ROUNDS)):
             left, right = right ^ self._round(round_number, left), left
-        return (left << 32) | right
+        decoded = (left << 32) | right
+        if decoded > MAX_DATABASE_ID:
+            raise NotFound(f"{kind} id {encoded!r} is not a valid id")
+        return decoded
 
     def _round(self, round_number: int, half: int) -> int:
         message = bytes([round_number]) + half.to_bytes(4, "big")

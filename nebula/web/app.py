@@ -13,6 +13,7 @@ from nebula.app import NebulaApp
 from nebula.jobs.service import start_job_handler
 from nebula.web.api import contents, datasets, histories, jobs, tools, uploads, users, version
 from nebula.web.errors import install_error_handlers
+from nebula.web.ui.install import install_ui
 
 logger = logging.getLogger(__name__)
 
@@ -42,4 +43,5 @@ def create_app(nebula: NebulaApp, run_handler: bool | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (version, users, histories, contents, datasets, tools, uploads, jobs):
         app.include_router(module.router)
+    install_ui(app, nebula.settings.resolved_secret_key())
     return app

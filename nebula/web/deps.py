@@ -1,4 +1,10 @@
-"""Request-scoped dependencies: the database session and the acting user."""
+"""Request-scoped dependencies: the database session and the acting user.
+
+A request is authenticated by an API key or, for the web pages' own calls (tus uploads,
+/api/tools/fetch), by the session cookie. A cookie is sent by the browser on its own, so
+an unsafe request authenticated by it must also carry the session's CSRF token in the
+X-CSRF-Token header; an API key is never sent implicitly and needs no such token.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,10 @@ from sqlalchemy.orm import Session
 from nebula.app import NebulaApp
 from nebula.errors import AuthenticationRequired, PermissionDenied
 from nebula.managers.actors import Actor
+from nebula.managers.sessions import actor_for, find_session
 from nebula.managers.users import user_for_api_key
 from nebula.model.database import transaction
+from nebula.web.ui.cookies import CSRF_HEADER, SAFE_METHODS, cookie_token, signer_of
 
 API_KEY_HEADER = "x-api-key"
 API_KEY_PARAMETER = "key"
@@ -40,7 +48,23 @@ def _actor(request: Request, session: DbSession) -> Actor:
         if user is None:
             raise AuthenticationRequired("the API key is invalid or has been replaced by a newer one")
         return Actor(user=user)
+    actor = _cookie_actor(request, session)
+    if actor is not None:
+        return actor
     raise AuthenticationRequired("authentication required: send your API key in the x-api-key header or the key parameter")
+
+
+def _cookie_actor(request: Request, session: Session) -> Actor | None:
+    token = cookie_token(request)
+    row = find_session(session, token) if token else None
+    if token is None or row is None:
+        return None
+    if request.method not in SAFE_METHODS and not signer_of(request).is_valid_csrf(token, request.headers.get(CSRF_HEADER)):
+        raise PermissionDenied(
+            "this request is authenticated by the session cookie but lacks a valid X-CSRF-Token header; "
+            "reload the page, or send an API key instead"
+        )
+    return actor_for(row)
 
 
 def _optional_actor(request: Request, session: DbSession) -> Actor | None:

@@ -158,3 +158,49 @@ class Api:
         response = self.paste(history_id, content, file_type, name)
         self.wait_for_job(response["jobs"][0]["id"])
         return self.get(f"/api/datasets/{response['outputs'][0]['id']}").json()
+
+
+@dataclass
+class NebulaWorker:
+    """A `nebula worker` subprocess (a Celery worker) in its own session, so it can be killed whole."""
+
+    data_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    name: str = "worker"
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir.parent / f"{self.name}.log"
+
+    def start(self, concurrency: int = 2) -> NebulaWorker:
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [NEBULA, "worker", "--concurrency", str(concurrency), "--hostname", f"{self.name}@%h"],
+            env=server_env(self.data_dir, self.extra_env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nebula worker exited with {self.process.returncode}; see {self.log_path}")
+            if b" ready." in self.log_path.read_bytes():
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"nebula worker did not become ready within {START_TIMEOUT} s; see {self.log_path}")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once, as a crashed host would."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()

@@ -91,6 +91,9 @@ class LocalRunner:
     def poll(self) -> None:
         """Nothing to do: the pool's threads record their jobs' ends themselves."""
 
+    def adopt(self, job_id: int) -> None:
+        raise NotImplementedError("the local runner cannot adopt a job running elsewhere")
+
     def shutdown(self) -> None:
         """Stop accepting work and kill running jobs; a restarted handler recovers them."""
         self._stopping.set()
@@ -155,11 +158,21 @@ class LocalRunner:
             except NebulaError as exc:
                 fail_job(session, job_id, f"the job could not be prepared: {exc.message}")
                 return None
-            job.command_line = spec.command_line
-            job.state = JobState.RUNNING
-            job.runner = RUNNER_NAME
-            job.start_time = utcnow()
-            job.attempts = job.attempts + 1
+            # Conditional, so that a cancellation that arrived since the read is not overwritten.
+            started = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == JobState.QUEUED)
+                .values(
+                    state=JobState.RUNNING,
+                    command_line=spec.command_line,
+                    runner=RUNNER_NAME,
+                    start_time=utcnow(),
+                    attempts=Job.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not started:
+                return None
             for job_output in job.outputs:
                 job_output.history_item.dataset.state = DatasetState.RUNNING
             logger.info("job %s running: tool %s, user %s", job_id, job.tool_id, job.user_id)

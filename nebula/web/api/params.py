@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from nebula.errors import RequestError
+from nebula.errors import NotFound, RequestError
+from nebula.managers.datasets import MAX_DATABASE_ID
 from nebula.security.ids import IdEncoder
 
 
 def decode_id(ids: IdEncoder, value: str, kind: str) -> int:
-    return ids.decode(value, kind)
+    number = ids.decode(value, kind)
+    # Half of all well-formed ids decode above the range of database keys. Such an id
+    # names no object, and the database driver would raise OverflowError on it.
+    if number > MAX_DATABASE_ID:
+        raise NotFound(f"{kind} not found")
+    return number
 
 
 def parse_bool(value: str | bool | None, name: str, default: bool | None = None) -> bool | None:

@@ -176,6 +176,11 @@ def _upload1_items(
 ) -> list[UploadItem]:
     staging = UploadStaging(nebula.settings.resolved_upload_dir)
     groups = _upload_groups(inputs)
+    # An attached `files_N|file_data` is an upload even when `inputs` names no other field of it.
+    for key in files:
+        head, _, field_name = key.partition("|")
+        if field_name == "file_data" and head.startswith("files_") and head[6:].isdigit():
+            groups.setdefault(int(head[6:]), {})
     file_type = str(inputs.get("file_type") or "auto")
     dbkey = str(inputs.get("dbkey") or "?")
     items = []

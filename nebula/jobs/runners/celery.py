@@ -1,0 +1,158 @@
+"""The Celery runner: dispatches claimed jobs to Celery workers and records their reports.
+
+The handler keeps at most `max_in_flight` jobs dispatched, so fair share still decides
+the order in which jobs reach the workers' queue. Each round it asks the result backend
+which dispatched jobs have finished and records their reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from celery import Celery
+from celery.result import AsyncResult
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from nebula.errors import NebulaError
+from nebula.jobs.finish import fail_job, mark_cancelled, record_report
+from nebula.jobs.preparation import build_job_spec
+from nebula.jobs.runners.celery_app import TASK_NAME
+from nebula.jobs.spec import JobReport
+from nebula.managers.uploads import remove_staged_files
+from nebula.model import DatasetState, Job, JobState
+from nebula.model.base import utcnow
+from nebula.model.database import transaction
+from nebula.objectstore import ObjectStore
+from nebula.tools import ToolBox
+
+logger = logging.getLogger(__name__)
+
+RUNNER_NAME = "celery"
+
+
+@dataclass(frozen=True)
+class CeleryRunnerConfig:
+    max_in_flight: int
+    job_working_dir: Path
+    wall_time: float
+    queue: str
+    memory_limit_mb: int | None = None
+
+
+class CeleryRunner:
+    def __init__(
+        self,
+        config: CeleryRunnerConfig,
+        celery: Celery,
+        session_factory: sessionmaker[Session],
+        toolbox: ToolBox,
+        store: ObjectStore,
+    ) -> None:
+        self.config = config
+        self._celery = celery
+        self._sessions = session_factory
+        self._toolbox = toolbox
+        self._store = store
+        self._lock = threading.Lock()
+        self._in_flight: dict[int, str] = {}
+
+    def free_slots(self) -> int:
+        with self._lock:
+            return self.config.max_in_flight - len(self._in_flight)
+
+    def active_job_ids(self) -> set[int]:
+        with self._lock:
+            return set(self._in_flight)
+
+    def submit(self, job_id: int) -> None:
+        """Build the job's spec, mark it running and send it to the workers' queue."""
+        with transaction(self._sessions) as session:
+            job = session.get(Job, job_id)
+            if job is None or job.state != JobState.QUEUED:
+                return
+            try:
+                spec = build_job_spec(
+                    session, job, self._toolbox, self._store, self.config.job_working_dir,
+                    self.config.wall_time, self.config.memory_limit_mb,
+                )
+            except NebulaError as exc:
+                fail_job(session, job_id, f"the job could not be prepared: {exc.message}")
+                return
+            # Unique across deployments that share a broker or result backend.
+            task_id = f"nebula-job-{job_id}-{job.attempts + 1}-{uuid.uuid4().hex[:12]}"
+            # Conditional, so that a cancellation that arrived since the read is not overwritten.
+            started = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == JobState.QUEUED)
+                .values(
+                    state=JobState.RUNNING,
+                    command_line=spec.command_line,
+                    runner=RUNNER_NAME,
+                    runner_job_id=task_id,
+                    start_time=utcnow(),
+                    attempts=Job.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not started:
+                return
+            for job_output in job.outputs:
+                job_output.history_item.dataset.state = DatasetState.RUNNING
+        # Sent after the commit: a worker that finishes at once finds the job running.
+        self._celery.send_task(TASK_NAME, args=[spec.to_json()], task_id=task_id, queue=self.config.queue)
+        with self._lock:
+            self._in_flight[job_id] = task_id
+        logger.info("job %s dispatched to Celery as task %s", job_id, task_id)
+
+    def adopt(self, job_id: int) -> None:
+        """Follow a job that another handler dispatched and that is still running."""
+        with transaction(self._sessions) as session:
+            task_id = session.scalar(select(Job.runner_job_id).where(Job.id == job_id))
+        if task_id:
+            with self._lock:
+                self._in_flight[job_id] = task_id
+
+    def kill(self, job_id: int) -> bool:
+        with self._lock:
+            task_id = self._in_flight.get(job_id)
+        if task_id is None:
+            return False
+        self._celery.control.revoke(task_id, terminate=True, signal="SIGTERM")
+        logger.info("job %s: revoked its Celery task %s", job_id, task_id)
+        return True
+
+    def poll(self) -> None:
+        """Record the reports of dispatched jobs that have finished."""
+        with self._lock:
+            in_flight = dict(self._in_flight)
+        for job_id, task_id in in_flight.items():
+            result = AsyncResult(task_id, app=self._celery)
+            if not result.ready():
+                continue
+            self._record(job_id, result)
+            result.forget()
+            with self._lock:
+                self._in_flight.pop(job_id, None)
+
+    def shutdown(self) -> None:
+        """Dispatched jobs go on running on the workers; another handler adopts them."""
+
+    def _record(self, job_id: int, result: AsyncResult) -> None:
+        with transaction(self._sessions) as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return
+            if result.successful():
+                report = JobReport.from_json(result.result)
+                state = record_report(session, report)
+                if state == JobState.OK and job.tool_id == "upload1":
+                    remove_staged_files(job.params)
+            elif job.state == JobState.DELETING:
+                mark_cancelled(job)
+            else:
+                fail_job(session, job_id, f"the job failed on its Celery worker: {result.result!r}")
