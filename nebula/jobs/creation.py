@@ -15,9 +15,12 @@ from nebula.managers.datasets import create_items, get_item
 from nebula.model import History, HistoryItem, Job, JobInput, JobOutput, JobState
 from nebula.security.ids import IdEncoder
 from nebula.tools import Tool
+from nebula.tools.conversion import PENDING_FORMAT
 from nebula.tools.state import DatasetInfo
 
 logger = logging.getLogger(__name__)
+
+FORMATS_PENDING = "formats_pending"
 
 
 @dataclass
@@ -31,7 +34,11 @@ class HistoryItemResolver:
     def resolve(self, ref: str) -> DatasetInfo:
         item = self.item(ref)
         return DatasetInfo(
-            id=ref, ext=item.extension, metadata=dict(item.metadata_ or {}), name=item.name, state=item.dataset.state.value
+            id=ref,
+            ext=item.extension,
+            metadata=dict(item.metadata_ or {}),
+            name=item.name,
+            state=item.dataset.state.value,
         )
 
     def item(self, ref: str) -> HistoryItem:
@@ -58,16 +65,23 @@ def create_tool_job(
     input_exts = {name: item.extension for name, item in inputs}
     formats = tool.output_formats(state, input_exts)
     on_string = _on_string(item for _, item in inputs)
-    specs = [(_output_name(tool, output.label, on_string), formats[output.name]) for output in tool.outputs]
+    specs = [
+        (_output_name(tool, output.label, on_string), formats[output.name])
+        for output in tool.outputs
+    ]
     dbkey = inputs[0][1].dbkey if inputs else "?"
 
+    params = state.to_json()
+    if any(item.extension == PENDING_FORMAT for _, item in inputs):
+        # Checked again, with the detected formats, before the job runs.
+        params[FORMATS_PENDING] = True
     job = Job(
         user_id=actor.user_id,
         session_id=actor.session_id,
         history_id=history.id,
         tool_id=tool.id,
         tool_version=tool.version,
-        params=state.to_json(),
+        params=params,
         state=JobState.NEW,
     )
     session.add(job)
@@ -77,7 +91,9 @@ def create_tool_job(
     for output, item in zip(tool.outputs, items, strict=True):
         job.outputs.append(JobOutput(name=output.name, history_item_id=item.id))
     session.flush()
-    logger.info("job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id)
+    logger.info(
+        "job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id
+    )
     return job
 
 
@@ -104,7 +120,9 @@ def create_internal_job(
     for (name, _, _), item in zip(outputs, items, strict=True):
         job.outputs.append(JobOutput(name=name, history_item_id=item.id))
     session.flush()
-    logger.info("job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id)
+    logger.info(
+        "job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id
+    )
     return job
 
 
@@ -120,6 +138,12 @@ def _on_string(items: Any) -> str:
 def _output_name(tool: Tool, label: str | None, on_string: str) -> str:
     # Galaxy labels are Cheetah templates; the two placeholders tools use in practice are
     # filled here, anything richer falls back to the default name.
-    if label and "$" not in label.replace("${tool.name}", "").replace("${on_string}", "").replace("$on_string", ""):
-        return label.replace("${tool.name}", tool.name).replace("${on_string}", on_string).replace("$on_string", on_string)
+    if label and "$" not in label.replace("${tool.name}", "").replace("${on_string}", "").replace(
+        "$on_string", ""
+    ):
+        return (
+            label.replace("${tool.name}", tool.name)
+            .replace("${on_string}", on_string)
+            .replace("$on_string", on_string)
+        )
     return f"{tool.name} on {on_string}" if on_string else tool.name

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from nebula.jobs.spec import JobReport
-from nebula.model import DatasetState, Job, JobMetric, JobState
+from nebula.model import DatasetState, HistoryItem, Job, JobMetric, JobOutput, JobState
 from nebula.model.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,12 @@ def record_report(session: Session, report: JobReport) -> JobState | None:
         _fail(job, report.info or "the job failed")
     logger.info(
         "job %s finished %s: tool %s, user %s, exit code %s, %.2fs",
-        job.id, job.state.value, job.tool_id, job.user_id, report.exit_code, report.runtime_seconds,
+        job.id,
+        job.state.value,
+        job.tool_id,
+        job.user_id,
+        report.exit_code,
+        report.runtime_seconds,
     )
     return job.state
 
@@ -95,7 +100,15 @@ def _fail(job: Job, message: str) -> None:
 
 
 def _lock_job(session: Session, job_id: int) -> Job | None:
-    query = select(Job).where(Job.id == job_id)
+    query = (
+        select(Job)
+        .where(Job.id == job_id)
+        .options(
+            selectinload(Job.outputs)
+            .joinedload(JobOutput.history_item)
+            .joinedload(HistoryItem.dataset)
+        )
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return session.scalar(query)

@@ -77,7 +77,9 @@ class ForkServer:
             deadline = time.monotonic() + START_TIMEOUT
             while not self.socket_path.exists():
                 if self._process.poll() is not None or time.monotonic() > deadline:
-                    raise ForkServerError(f"the fork server did not start (exit code {self._process.poll()})")
+                    raise ForkServerError(
+                        f"the fork server did not start (exit code {self._process.poll()})"
+                    )
                 time.sleep(0.01)
             logger.info("fork server %s started on %s", self._process.pid, self.socket_path)
 
@@ -111,7 +113,9 @@ class ForkServer:
             try:
                 connection.connect(str(self.socket_path))
             except OSError as exc:
-                raise ForkServerUnavailable(f"cannot reach the fork server at {self.socket_path}: {exc}") from exc
+                raise ForkServerUnavailable(
+                    f"cannot reach the fork server at {self.socket_path}: {exc}"
+                ) from exc
             connection.sendall(json.dumps(request).encode() + b"\n")
             reader = connection.makefile("rb")
             pid = int(_read_message(reader)["pid"])
@@ -246,7 +250,9 @@ def _start_child(connection: socket.socket, clients: dict[int, socket.socket]) -
     try:
         request = json.loads(connection.makefile("rb").readline())
         if request["entry"][0] not in ALLOWED_ENTRIES:
-            raise ValueError(f"entry {request['entry'][0]!r} is not one of {sorted(ALLOWED_ENTRIES)}")
+            raise ValueError(
+                f"entry {request['entry'][0]!r} is not one of {sorted(ALLOWED_ENTRIES)}"
+            )
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         connection.sendall(json.dumps({"error": str(exc)}).encode() + b"\n")
         connection.close()
@@ -310,7 +316,11 @@ def _reap(clients: dict[int, socket.socket]) -> None:
         connection = clients.pop(pid, None)
         if connection is None:
             continue
-        message = {"status": status, "cpu": usage.ru_utime + usage.ru_stime, "maxrss": usage.ru_maxrss}
+        message = {
+            "status": status,
+            "cpu": usage.ru_utime + usage.ru_stime,
+            "maxrss": usage.ru_maxrss,
+        }
         try:
             connection.sendall(json.dumps(message).encode() + b"\n")
         except OSError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nebula.jobs import heartbeat
 from nebula.jobs.execution import identified_process_alive, kill_process_group
 from nebula.jobs.scheduler import ShareLimits, claim_jobs, fail_jobs_with_failed_inputs
+from nebula.jobs.workdir import JobDirectory
 from nebula.model import DatasetState, Job, JobState
 from nebula.model.base import utcnow
 from nebula.model.database import transaction
@@ -44,7 +46,9 @@ class JobHandler:
         poll_interval: float,
         heartbeat_interval: float = 5.0,
         dead_after: float = 30.0,
+        job_working_dir: Path | None = None,
     ) -> None:
+        self._job_working_dir = job_working_dir
         self.handler_id = handler_id
         self._heartbeat_interval = heartbeat_interval
         self._dead_after = dead_after
@@ -64,7 +68,9 @@ class JobHandler:
         self._last_beat = time.monotonic()
         self.recover_own()
         self.take_over_dead_handlers()
-        self._thread = threading.Thread(target=self._loop, name=f"handler-{self.handler_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"handler-{self.handler_id}", daemon=True
+        )
         self._thread.start()
         logger.info("job handler %s started", self.handler_id)
 
@@ -99,7 +105,9 @@ class JobHandler:
                 local = heartbeat.is_local(session, name)
                 if not heartbeat.claim_dead_handler(session, name):
                     continue
-                logger.warning("job handler %s takes over the jobs of dead handler %s", self.handler_id, name)
+                logger.warning(
+                    "job handler %s takes over the jobs of dead handler %s", self.handler_id, name
+                )
                 recovered += self._recover_jobs_of(session, name, is_local=local)
         return recovered
 
@@ -111,14 +119,25 @@ class JobHandler:
         the only writer of its outputs. A job running on a Celery worker is adopted: the
         worker goes on, and this handler collects its result.
         """
-        jobs = list(session.scalars(select(Job).where(Job.state.in_(_HELD_STATES), Job.handler == name)))
+        jobs = list(
+            session.scalars(select(Job).where(Job.state.in_(_HELD_STATES), Job.handler == name))
+        )
         for job in jobs:
-            if job.runner == "celery" and job.state in (JobState.RUNNING, JobState.DELETING) and job.runner_job_id:
+            if (
+                job.runner == "celery"
+                and job.state in (JobState.RUNNING, JobState.DELETING)
+                and job.runner_job_id
+            ):
                 job.handler = self.handler_id
                 self._runner.adopt(job.id)
-                logger.warning("job %s: adopted from handler %s; its Celery task %s goes on", job.id, name, job.runner_job_id)
+                logger.warning(
+                    "job %s: adopted from handler %s; its Celery task %s goes on",
+                    job.id,
+                    name,
+                    job.runner_job_id,
+                )
                 continue
-            _recover_job(job, is_local)
+            _recover_job(job, is_local, self._job_working_dir)
         return [job.id for job in jobs]
 
     def run_once(self) -> list[int]:
@@ -153,15 +172,32 @@ class JobHandler:
                     self.take_over_dead_handlers()
                 self.run_once()
             except Exception:
-                logger.exception("job handler %s: scheduling round failed; retrying", self.handler_id)
+                logger.exception(
+                    "job handler %s: scheduling round failed; retrying", self.handler_id
+                )
             self._wake.wait(self._poll_interval)
             self._wake.clear()
 
 
-def _recover_job(job: Job, is_local: bool) -> None:
+def _local_job_process(job: Job, job_working_dir: Path | None) -> int | None:
+    """Return the pid of the job's process on this host when it still runs.
+
+    The runner records the process's identity in the job's working directory rather than
+    in the database, which saves a transaction per job.
+    """
+    if job_working_dir is None:
+        return None
+    try:
+        identity = JobDirectory.for_job(job_working_dir, job.id).process_file.read_text().strip()
+    except OSError:
+        return None
+    return identified_process_alive(identity)
+
+
+def _recover_job(job: Job, is_local: bool, job_working_dir: Path | None) -> None:
     pid = None
-    if is_local and job.runner == "local" and job.runner_job_id:
-        pid = identified_process_alive(job.runner_job_id)
+    if is_local and job.runner == "local":
+        pid = _local_job_process(job, job_working_dir)
     if pid is not None:
         kill_process_group(pid)
         logger.warning("job %s: killed its process %s left by a dead handler", job.id, pid)
@@ -192,7 +228,9 @@ def _recover_job(job: Job, is_local: bool) -> None:
     job.start_time = None
     for job_output in job.outputs:
         job_output.history_item.dataset.state = DatasetState.QUEUED
-    logger.warning("job %s: returned to the queue after handler %s stopped", job.id, previous_handler)
+    logger.warning(
+        "job %s: returned to the queue after handler %s stopped", job.id, previous_handler
+    )
 
 
 def _fail_for_inputs(session: Session, job_id: int) -> None:

@@ -24,9 +24,22 @@ def register(session: Session, name: str) -> None:
     now = utcnow()
     record = session.get(JobHandlerRecord, name)
     if record is None:
-        session.add(JobHandlerRecord(name=name, hostname=socket.gethostname(), pid=os.getpid(), start_time=now, heartbeat_time=now))
+        session.add(
+            JobHandlerRecord(
+                name=name,
+                hostname=socket.gethostname(),
+                pid=os.getpid(),
+                start_time=now,
+                heartbeat_time=now,
+            )
+        )
     else:
-        record.hostname, record.pid, record.start_time, record.heartbeat_time = socket.gethostname(), os.getpid(), now, now
+        record.hostname, record.pid, record.start_time, record.heartbeat_time = (
+            socket.gethostname(),
+            os.getpid(),
+            now,
+            now,
+        )
 
 
 def beat(session: Session, name: str) -> None:
@@ -43,12 +56,23 @@ def unregister(session: Session, name: str) -> None:
 
 def dead_handlers(session: Session, own_name: str, dead_after: float) -> list[str]:
     """Return the names of handlers that hold jobs but are no longer alive."""
-    holders = set(session.scalars(select(Job.handler).where(Job.state.in_(HELD_STATES), Job.handler.is_not(None)).distinct()))
+    holders = set(
+        session.scalars(
+            select(Job.handler)
+            .where(Job.state.in_(HELD_STATES), Job.handler.is_not(None))
+            .distinct()
+        )
+    )
     holders.discard(own_name)
     if not holders:
         return []
     cutoff = utcnow() - datetime.timedelta(seconds=dead_after)
-    records = {record.name: record for record in session.scalars(select(JobHandlerRecord).where(JobHandlerRecord.name.in_(holders)))}
+    records = {
+        record.name: record
+        for record in session.scalars(
+            select(JobHandlerRecord).where(JobHandlerRecord.name.in_(holders))
+        )
+    }
     hostname = socket.gethostname()
     dead = []
     for name in sorted(holders):
@@ -65,7 +89,11 @@ def claim_dead_handler(session: Session, name: str) -> bool:
     query = select(JobHandlerRecord).where(JobHandlerRecord.name == name)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-        if session.scalar(query) is None and session.scalar(select(JobHandlerRecord.name).where(JobHandlerRecord.name == name)) is not None:
+        if (
+            session.scalar(query) is None
+            and session.scalar(select(JobHandlerRecord.name).where(JobHandlerRecord.name == name))
+            is not None
+        ):
             return False
     session.execute(delete(JobHandlerRecord).where(JobHandlerRecord.name == name))
     return True

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import shlex
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from nebula.errors import NotFound
+from nebula.jobs.creation import FORMATS_PENDING
 from nebula.jobs.spec import JobSpec, OutputSpec
 from nebula.jobs.workdir import JobDirectory
-from nebula.model import Job
+from nebula.model import HistoryItem, Job, JobInput, JobOutput
 from nebula.objectstore import ObjectStore
 from nebula.tools import Tool, ToolBox
-from nebula.tools.state import ToolState
+from nebula.tools.state import DatasetInfo, ToolState
 from nebula.tools.wrappers import InputFile, OutputFile
 
 UPLOAD_TOOL_ID = "upload1"
+# Loader options that fetch a job with its inputs' and outputs' datasets in a few queries.
+JOB_WITH_DATASETS = (
+    selectinload(Job.inputs).joinedload(JobInput.history_item).joinedload(HistoryItem.dataset),
+    selectinload(Job.outputs).joinedload(JobOutput.history_item).joinedload(HistoryItem.dataset),
+)
 OPS_COMMAND = "nebula-ops"
 OPS_MODULE = "nebula.ops.cli"
 UPLOAD_MODULE = "nebula.jobs.upload_action"
@@ -33,14 +41,25 @@ def build_job_spec(
 ) -> JobSpec:
     """Render the job's command; input paths come from the object store, outputs go to the job directory."""
     directory = JobDirectory.for_job(job_working_dir, job.id)
+    if job.params.get(FORMATS_PENDING):
+        _check_detected_formats(job, toolbox.get(job.tool_id))
     outputs = [
-        OutputSpec(name=job_output.name, object_key=job_output.history_item.dataset.object_key, ext=job_output.history_item.extension)
+        OutputSpec(
+            name=job_output.name,
+            object_key=job_output.history_item.dataset.object_key,
+            ext=job_output.history_item.extension,
+        )
         for job_output in job.outputs
     ]
     if job.tool_id == UPLOAD_TOOL_ID:
         command_line = upload_command(directory)
         upload_params = dict(job.params)
-        entry = [UPLOAD_MODULE, str(directory.params), str(directory.outputs), str(directory.overrides)]
+        entry = [
+            UPLOAD_MODULE,
+            str(directory.params),
+            str(directory.outputs),
+            str(directory.overrides),
+        ]
     else:
         command_line = _tool_command(job, toolbox.get(job.tool_id), store, directory)
         upload_params = None
@@ -61,7 +80,14 @@ def build_job_spec(
 
 def upload_command(directory: JobDirectory) -> str:
     """Uploads run Nebula's own upload command, which stages, converts and sniffs the file."""
-    parts = (sys.executable, "-m", UPLOAD_MODULE, str(directory.params), str(directory.outputs), str(directory.overrides))
+    parts = (
+        sys.executable,
+        "-m",
+        UPLOAD_MODULE,
+        str(directory.params),
+        str(directory.outputs),
+        str(directory.overrides),
+    )
     return " ".join(shlex.quote(part) for part in parts)
 
 
@@ -79,9 +105,43 @@ def plain_ops_arguments(command_line: str) -> list[str] | None:
         return None
     if not tokens or tokens[0] != OPS_COMMAND:
         return None
-    if any(set(token) <= set("();<>|&") for token in tokens) or "$" in command_line or "`" in command_line:
+    if (
+        any(set(token) <= set("();<>|&") for token in tokens)
+        or "$" in command_line
+        or "`" in command_line
+    ):
         return None
     return tokens[1:]
+
+
+@dataclass
+class _JobInputResolver:
+    """Resolves a job's dataset references to its input datasets as they are now."""
+
+    items: dict[str, HistoryItem]
+
+    def resolve(self, ref: str) -> DatasetInfo:
+        item = self.items.get(ref)
+        if item is None:
+            raise NotFound(f"dataset {ref} is not an input of this job")
+        return DatasetInfo(
+            id=ref, ext=item.extension, metadata=dict(item.metadata_ or {}), name=item.name, state=item.dataset.state.value
+        )
+
+
+def _check_detected_formats(job: Job, tool: Tool) -> None:
+    """Validate again once uploads have detected their inputs' formats; set the outputs' formats.
+
+    Raises ParameterError when a detected format does not suit the tool.
+    """
+    state = ToolState.from_json(job.params)
+    by_name = {job_input.name: job_input.history_item for job_input in job.inputs}
+    references = {ref: by_name[name] for name, ref in state.data_inputs() if name in by_name}
+    checked = tool.validate_inputs(state.values, _JobInputResolver(references))
+    formats = tool.output_formats(checked, {name: item.extension for name, item in by_name.items()})
+    for job_output in job.outputs:
+        job_output.history_item.extension = formats[job_output.name]
+    job.params = {key: value for key, value in job.params.items() if key != FORMATS_PENDING}
 
 
 def _tool_command(job: Job, tool: Tool, store: ObjectStore, directory: JobDirectory) -> str:

@@ -61,7 +61,13 @@ def run_job(
             on_start(pid)
 
     run = executor or execute_script
-    result = run(spec=spec, directory=directory, env=job_environment(spec.job_id), handle=handle, on_start=_started)
+    result = run(
+        spec=spec,
+        directory=directory,
+        env=job_environment(spec.job_id),
+        handle=handle,
+        on_start=_started,
+    )
     stdout = read_tail(directory.stdout, STREAM_TAIL_BYTES)
     stderr = read_tail(directory.stderr, STREAM_TAIL_BYTES)
     report = JobReport(
@@ -84,13 +90,17 @@ def run_job(
         outputs = _store_outputs(spec, directory, store, datatypes, stdout)
     except OutputError as exc:
         return _replace(report, info=str(exc))
-    return _replace(report, ok=True, outputs=outputs, info=(stdout.strip()[:INFO_MAX_CHARS] or None))
+    return _replace(
+        report, ok=True, outputs=outputs, info=(stdout.strip()[:INFO_MAX_CHARS] or None)
+    )
 
 
 def job_environment(job_id: int) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("NEBULA_")}
     # Bundled tools call Nebula's own commands, installed beside this interpreter.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")])
+    env["PATH"] = os.pathsep.join(
+        [str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")]
+    )
     env["NEBULA_JOB_ID"] = str(job_id)
     env["GALAXY_SLOTS"] = "1"
     env.setdefault("HOME", "/tmp")
@@ -125,7 +135,9 @@ def _script(spec: JobSpec, directory: JobDirectory) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _judge(result: ExecutionResult, wall_time: float, tool: Tool | None, stdout: str, stderr: str) -> str | None:
+def _judge(
+    result: ExecutionResult, wall_time: float, tool: Tool | None, stdout: str, stderr: str
+) -> str | None:
     """Return why the job failed, or None when it succeeded."""
     if result.killed:
         return "the job was stopped"
@@ -150,7 +162,11 @@ def _judge(result: ExecutionResult, wall_time: float, tool: Tool | None, stdout:
 
 
 def _store_outputs(
-    spec: JobSpec, directory: JobDirectory, store: ObjectStore, datatypes: DatatypeRegistry, stdout: str
+    spec: JobSpec,
+    directory: JobDirectory,
+    store: ObjectStore,
+    datatypes: DatatypeRegistry,
+    stdout: str,
 ) -> list[OutputReport]:
     overrides = _read_overrides(directory)
     reports = []

@@ -44,10 +44,14 @@ def claim_jobs(session: Session, handler_id: str, slots: int, limits: ShareLimit
         return []
     owner = owner_key()
     running = dict(
-        session.execute(select(owner, func.count()).where(Job.state.in_(RUNNING_STATES)).group_by(owner)).all()
+        session.execute(
+            select(owner, func.count()).where(Job.state.in_(RUNNING_STATES)).group_by(owner)
+        ).all()
     )
     waiting = session.execute(
-        select(owner, func.min(Job.user_id)).where(Job.state == JobState.NEW, _inputs_ready()).group_by(owner)
+        select(owner, func.min(Job.user_id))
+        .where(Job.state == JobState.NEW, _inputs_ready())
+        .group_by(owner)
     ).all()
 
     heap = []
@@ -80,7 +84,11 @@ def fail_jobs_with_failed_inputs(session: Session) -> list[int]:
         .join(Dataset, Dataset.id == HistoryItem.dataset_id)
         .where(JobInput.job_id == Job.id, Dataset.state.in_(_FAILED_INPUT_STATES))
     )
-    job_ids = list(session.scalars(select(Job.id).where(Job.state == JobState.NEW, exists(failed_input)).limit(500)))
+    job_ids = list(
+        session.scalars(
+            select(Job.id).where(Job.state == JobState.NEW, exists(failed_input)).limit(500)
+        )
+    )
     return job_ids
 
 
@@ -99,7 +107,14 @@ def _inputs_ready():  # type: ignore[no-untyped-def]
 def _claim_next(session: Session, handler_id: str, owner_id: int, after_id: int) -> int | None:
     candidates = (
         select(Job.id)
-        .where(and_(owner_key() == owner_id, Job.state == JobState.NEW, Job.id > after_id, _inputs_ready()))
+        .where(
+            and_(
+                owner_key() == owner_id,
+                Job.state == JobState.NEW,
+                Job.id > after_id,
+                _inputs_ready(),
+            )
+        )
         .order_by(Job.id)
         .limit(1)
     )

@@ -17,15 +17,20 @@ from nebula.jobs.scheduler import ShareLimits
 
 def build_job_handler(nebula: NebulaApp) -> JobHandler:
     settings = nebula.settings
-    runner = _celery_runner(nebula) if settings.runner == RunnerKind.CELERY else _local_runner(nebula)
+    runner = (
+        _celery_runner(nebula) if settings.runner == RunnerKind.CELERY else _local_runner(nebula)
+    )
     return JobHandler(
         handler_id=settings.handler_id,
         session_factory=nebula.session_factory,
         runner=runner,
-        limits=ShareLimits(per_user=settings.job_user_limit, per_anonymous=settings.job_anonymous_limit),
+        limits=ShareLimits(
+            per_user=settings.job_user_limit, per_anonymous=settings.job_anonymous_limit
+        ),
         poll_interval=settings.handler_poll_interval,
         heartbeat_interval=settings.handler_heartbeat_interval,
         dead_after=settings.handler_dead_after,
+        job_working_dir=settings.resolved_job_working_dir,
     )
 
 
@@ -66,7 +71,10 @@ def _celery_runner(nebula: NebulaApp) -> CeleryRunner:
 def _fork_server_socket(settings: Settings) -> Path:
     # Unix socket paths are limited to about 100 bytes, so the socket lives in the
     # temporary folder rather than in a possibly deep data_dir.
-    return Path(tempfile.gettempdir()) / f"nebula-fork-{settings.handler_id}-{uuid.uuid4().hex[:8]}.sock"
+    return (
+        Path(tempfile.gettempdir())
+        / f"nebula-fork-{settings.handler_id}-{uuid.uuid4().hex[:8]}.sock"
+    )
 
 
 def start_job_handler(nebula: NebulaApp) -> JobHandler:

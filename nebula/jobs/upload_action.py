@@ -25,7 +25,10 @@ _SPACES = re.compile(rb" +")
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
-        print("usage: python -m nebula.jobs.upload_action PARAMS OUTPUT_DIR OVERRIDES", file=sys.stderr)
+        print(
+            "usage: python -m nebula.jobs.upload_action PARAMS OUTPUT_DIR OVERRIDES",
+            file=sys.stderr,
+        )
         return 2
     params = json.loads(Path(argv[0]).read_text())
     output_dir = Path(argv[1])

@@ -42,7 +42,8 @@ class IdEncoder:
             left, right = right ^ self._round(round_number, left), left
         decoded = (left << 32) | right
         if decoded > MAX_DATABASE_ID:
-            raise NotFound(f"{kind} id {encoded!r} is not a valid id")
+            # Well formed, so to the client it is an id that names nothing.
+            raise NotFound(f"{kind} not found")
         return decoded
 
     def _round(self, round_number: int, half: int) -> int:

@@ -29,6 +29,8 @@ from nebula.tools.state import DatasetInfo, DatasetResolver
 
 MISSING: Any = object()
 UNUSABLE_DATASET_STATES = frozenset({"error", "discarded", "deleted"})
+# The extension of a dataset whose format is detected when its upload finishes.
+PENDING_FORMAT = "auto"
 _INTEGER_TEXT = re.compile(r"^[+-]?\d+$")
 _COLUMN_TEXT = re.compile(r"^c?(\d+)$", re.IGNORECASE)
 _MAX_LISTED_OPTIONS = 20
@@ -352,6 +354,10 @@ def _resolve_dataset(
 
     if info.state in UNUSABLE_DATASET_STATES:
         raise ctx.fail(flat, f"cannot use dataset {info.name or info.id!r} in state {info.state!r}")
+    # An upload still running has no format yet; the job system checks it again before the
+    # job runs.
+    if info.ext == PENDING_FORMAT and info.state != "ok":
+        return info
     if not _format_accepted(info.ext, param.formats, ctx.registry):
         raise ctx.fail(
             flat,

@@ -31,7 +31,9 @@ class Deployment:
 
 
 @pytest.fixture(scope="module", params=sorted(BROKERS))
-def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
     """A server whose handler dispatches to Celery, and one worker; both on a private queue."""
     url, port = BROKERS[request.param]
     require_service(request.param, "127.0.0.1", port)
@@ -58,7 +60,9 @@ def _job_processes(job_id: int) -> list[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if f"NEBULA_JOB_ID={job_id}".encode() in (entry / "environ").read_bytes().split(b"\0"):
+                if f"NEBULA_JOB_ID={job_id}".encode() in (entry / "environ").read_bytes().split(
+                    b"\0"
+                ):
                     pids.append(int(entry.name))
             except OSError:
                 continue
@@ -73,8 +77,14 @@ def test_intersect_runs_on_a_celery_worker(deployment: Deployment) -> None:
 
     run = api.post(
         "/api/tools",
-        json={"tool_id": "gops_intersect_1", "history_id": history_id,
-              "inputs": {"input1": {"src": "hda", "id": exons["id"]}, "input2": {"src": "hda", "id": cpg["id"]}}},
+        json={
+            "tool_id": "gops_intersect_1",
+            "history_id": history_id,
+            "inputs": {
+                "input1": {"src": "hda", "id": exons["id"]},
+                "input2": {"src": "hda", "id": cpg["id"]},
+            },
+        },
     ).json()
     job = api.wait_for_job(run["jobs"][0]["id"])
     output = api.get(f"/api/datasets/{run['outputs'][0]['id']}").json()
@@ -89,7 +99,8 @@ def test_intersect_runs_on_a_celery_worker(deployment: Deployment) -> None:
 def test_worker_killed_mid_job_still_ends_ok_once(deployment: Deployment) -> None:
     history_id = deployment.api.create_history("worker crash")
     run = deployment.api.post(
-        "/api/tools", json={"tool_id": "test_sleep", "history_id": history_id, "inputs": {"seconds": 4}}
+        "/api/tools",
+        json={"tool_id": "test_sleep", "history_id": history_id, "inputs": {"seconds": 4}},
     ).json()
     job_id = run["jobs"][0]["id"]
     number = _integer_id(deployment.server, job_id)
@@ -111,7 +122,9 @@ def test_worker_killed_mid_job_still_ends_ok_once(deployment: Deployment) -> Non
     assert finished["state"] == "ok", finished.get("info")
     assert len(contents) == 1, "no second output for the redelivered job"
     assert text == "slept 4.0\n"
-    assert f"job {number}: running on worker" in worker_log, "the second worker ran the redelivered job"
+    assert f"job {number}: running on worker" in worker_log, (
+        "the second worker ran the redelivered job"
+    )
 
 
 def _integer_id(server: NebulaServer, encoded: str) -> int:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,9 @@ def _job_pids(job_ids: set[int]) -> dict[int, int]:
     return found
 
 
-def _wait_for_states(api: Api, job_ids: list[str], states: set[str], count: int, timeout: float = 30) -> None:
+def _wait_for_states(
+    api: Api, job_ids: list[str], states: set[str], count: int, timeout: float = 30
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         current = [api.get(f"/api/jobs/{job_id}").json()["state"] for job_id in job_ids]
@@ -52,14 +54,32 @@ def data_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def test_jobs_survive_sigkill_of_the_server(data_dir: Path) -> None:
+@pytest.fixture
+def servers() -> Iterator[list[NebulaServer]]:
+    """Servers a test starts; all are stopped at the end, even when the test fails."""
+    started: list[NebulaServer] = []
+    yield started
+    for server in started:
+        server.stop(signal.SIGKILL)
+
+
+def test_jobs_survive_sigkill_of_the_server(data_dir: Path, servers: list[NebulaServer]) -> None:
     env = {"NEBULA_LOCAL_JOB_SLOTS": str(SLOTS)}
     key = create_user(data_dir, "survivor@example.org", env=env)
-    first = NebulaServer(data_dir, extra_env=env).start()
+    first = NebulaServer(data_dir, extra_env=env)
+    servers.append(first)
+    first.start()
     api = Api(first.url, key)
     history_id = api.create_history("recovery")
     runs = [
-        api.post("/api/tools", json={"tool_id": "test_sleep", "history_id": history_id, "inputs": {"seconds": seconds}}).json()
+        api.post(
+            "/api/tools",
+            json={
+                "tool_id": "test_sleep",
+                "history_id": history_id,
+                "inputs": {"seconds": seconds},
+            },
+        ).json()
         for seconds in (30, 30, 0.2, 0.2, 0.2, 0.2)
     ]
     job_ids = [run["jobs"][0]["id"] for run in runs]
@@ -71,7 +91,9 @@ def test_jobs_survive_sigkill_of_the_server(data_dir: Path) -> None:
 
     first.stop(signal.SIGKILL)
     orphans_after_kill = _job_pids(running_job_ids)
-    second = NebulaServer(data_dir, extra_env=env).start()
+    second = NebulaServer(data_dir, extra_env=env)
+    servers.append(second)
+    second.start()
     api = Api(second.url, key)
     # The interrupted jobs run again; once they do, cancel them: they have proved the point.
     _wait_for_states(api, job_ids[:2], {"running"}, 2)
@@ -87,8 +109,12 @@ def test_jobs_survive_sigkill_of_the_server(data_dir: Path) -> None:
 
     assert len(running_job_ids) == SLOTS
     assert set(orphans_before.values()) == running_job_ids
-    assert set(orphans_after_kill.values()) == running_job_ids, "job processes run in their own session"
-    assert not set(orphans_after_restart) & set(orphans_before), "recovery kills the orphaned processes"
+    assert set(orphans_after_kill.values()) == running_job_ids, (
+        "job processes run in their own session"
+    )
+    assert not set(orphans_after_restart) & set(orphans_before), (
+        "recovery kills the orphaned processes"
+    )
     assert set(orphans_after_restart.values()) == running_job_ids, "the interrupted jobs run again"
     assert [job["state"] for job in finished] == ["deleted", "deleted", "ok", "ok", "ok", "ok"]
     assert len(contents) == len(runs), "no output dataset is created twice"
@@ -97,21 +123,30 @@ def test_jobs_survive_sigkill_of_the_server(data_dir: Path) -> None:
     assert len(objects) == 4, "one stored file per successful output"
 
 
-def test_queued_jobs_run_after_sigkill_and_restart(data_dir: Path) -> None:
+def test_queued_jobs_run_after_sigkill_and_restart(
+    data_dir: Path, servers: list[NebulaServer]
+) -> None:
     env = {"NEBULA_LOCAL_JOB_SLOTS": "1"}
     key = create_user(data_dir, "queued@example.org", env=env)
-    first = NebulaServer(data_dir, extra_env=env).start()
+    first = NebulaServer(data_dir, extra_env=env)
+    servers.append(first)
+    first.start()
     api = Api(first.url, key)
     history_id = api.create_history("queue")
     runs = [
-        api.post("/api/tools", json={"tool_id": "test_sleep", "history_id": history_id, "inputs": {"seconds": 1}}).json()
+        api.post(
+            "/api/tools",
+            json={"tool_id": "test_sleep", "history_id": history_id, "inputs": {"seconds": 1}},
+        ).json()
         for _ in range(4)
     ]
     job_ids = [run["jobs"][0]["id"] for run in runs]
     _wait_for_states(api, job_ids, {"running"}, 1)
 
     first.stop(signal.SIGKILL)
-    second = NebulaServer(data_dir, extra_env=env).start()
+    second = NebulaServer(data_dir, extra_env=env)
+    servers.append(second)
+    second.start()
     api = Api(second.url, key)
     finished = [api.wait_for_job(job_id, timeout=60) for job_id in job_ids]
     outputs = [api.get(f"/api/datasets/{run['outputs'][0]['id']}/display").text for run in runs]

@@ -14,17 +14,26 @@ from nebula.jobs.scheduler import ShareLimits, claim_jobs, fail_jobs_with_failed
 from nebula.model import Dataset, DatasetState, History, HistoryItem, Job, JobInput, JobState, User
 from nebula.model import Session as BrowserSession
 from nebula.model.database import make_engine, make_session_factory, transaction, upgrade
+from tests.support.postgres import fresh_database
 
 LIMITS = ShareLimits(per_user=4, per_anonymous=1)
 
 
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'nebula.sqlite'}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    engine.dispose()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """The same scheduling rules on both databases Nebula supports."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'nebula.sqlite'}"
+        upgrade(url)
+        engine = make_engine(url)
+        yield make_session_factory(engine)
+        engine.dispose()
+        return
+    with fresh_database() as url:
+        upgrade(url)
+        engine = make_engine(url)
+        yield make_session_factory(engine)
+        engine.dispose()
 
 
 def _user_with_history(session: Session, email: str) -> tuple[User, History]:
@@ -35,9 +44,18 @@ def _user_with_history(session: Session, email: str) -> tuple[User, History]:
     return user, history
 
 
-def _queue(session: Session, user: User | None, history: History, count: int, session_id: int | None = None) -> list[int]:
+def _queue(
+    session: Session, user: User | None, history: History, count: int, session_id: int | None = None
+) -> list[int]:
     jobs = [
-        Job(user_id=user.id if user else None, session_id=session_id, history_id=history.id, tool_id="t", tool_version="1", params={})
+        Job(
+            user_id=user.id if user else None,
+            session_id=session_id,
+            history_id=history.id,
+            tool_id="t",
+            tool_version="1",
+            params={},
+        )
         for _ in range(count)
     ]
     session.add_all(jobs)
@@ -49,7 +67,9 @@ def _owners(session: Session, job_ids: list[int]) -> Counter[int | None]:
     return Counter(session.scalars(select(Job.user_id).where(Job.id.in_(job_ids))))
 
 
-def test_single_job_of_second_user_is_claimed_in_the_first_round(sessions: sessionmaker[Session]) -> None:
+def test_single_job_of_second_user_is_claimed_in_the_first_round(
+    sessions: sessionmaker[Session],
+) -> None:
     with transaction(sessions) as session:
         heavy, heavy_history = _user_with_history(session, "heavy@example.org")
         light, light_history = _user_with_history(session, "light@example.org")
@@ -141,7 +161,9 @@ def test_job_waits_until_its_input_is_ok(sessions: sessionmaker[Session]) -> Non
     with transaction(sessions) as session:
         user, history = _user_with_history(session, "u@example.org")
         dataset = Dataset(object_key="dataset_pending", state=DatasetState.RUNNING)
-        item = HistoryItem(history=history, dataset=dataset, hid=1, name="in", extension="bed", metadata_={})
+        item = HistoryItem(
+            history=history, dataset=dataset, hid=1, name="in", extension="bed", metadata_={}
+        )
         session.add(item)
         (job_id,) = _queue(session, user, history, 1)
         session.flush()
@@ -150,7 +172,9 @@ def test_job_waits_until_its_input_is_ok(sessions: sessionmaker[Session]) -> Non
     with transaction(sessions) as session:
         while_running = claim_jobs(session, "handler-a", slots=1, limits=LIMITS)
     with transaction(sessions) as session:
-        session.scalar(select(Dataset).where(Dataset.object_key == "dataset_pending")).state = DatasetState.OK
+        session.scalar(
+            select(Dataset).where(Dataset.object_key == "dataset_pending")
+        ).state = DatasetState.OK
     with transaction(sessions) as session:
         once_ok = claim_jobs(session, "handler-a", slots=1, limits=LIMITS)
 
@@ -162,7 +186,9 @@ def test_job_with_failed_input_is_reported(sessions: sessionmaker[Session]) -> N
     with transaction(sessions) as session:
         user, history = _user_with_history(session, "u@example.org")
         dataset = Dataset(object_key="dataset_failed", state=DatasetState.ERROR)
-        item = HistoryItem(history=history, dataset=dataset, hid=1, name="in", extension="bed", metadata_={})
+        item = HistoryItem(
+            history=history, dataset=dataset, hid=1, name="in", extension="bed", metadata_={}
+        )
         session.add(item)
         (job_id,) = _queue(session, user, history, 1)
         session.flush()

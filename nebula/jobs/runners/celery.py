@@ -77,8 +77,13 @@ class CeleryRunner:
                 return
             try:
                 spec = build_job_spec(
-                    session, job, self._toolbox, self._store, self.config.job_working_dir,
-                    self.config.wall_time, self.config.memory_limit_mb,
+                    session,
+                    job,
+                    self._toolbox,
+                    self._store,
+                    self.config.job_working_dir,
+                    self.config.wall_time,
+                    self.config.memory_limit_mb,
                 )
             except NebulaError as exc:
                 fail_job(session, job_id, f"the job could not be prepared: {exc.message}")
@@ -104,7 +109,9 @@ class CeleryRunner:
             for job_output in job.outputs:
                 job_output.history_item.dataset.state = DatasetState.RUNNING
         # Sent after the commit: a worker that finishes at once finds the job running.
-        self._celery.send_task(TASK_NAME, args=[spec.to_json()], task_id=task_id, queue=self.config.queue)
+        self._celery.send_task(
+            TASK_NAME, args=[spec.to_json()], task_id=task_id, queue=self.config.queue
+        )
         with self._lock:
             self._in_flight[job_id] = task_id
         logger.info("job %s dispatched to Celery as task %s", job_id, task_id)

@@ -39,7 +39,9 @@ class WorkerContext:
 
 
 def make_celery(settings: Settings) -> Celery:
-    app = Celery("nebula", broker=settings.celery_broker_url, backend=settings.resolved_celery_result_backend)
+    app = Celery(
+        "nebula", broker=settings.celery_broker_url, backend=settings.resolved_celery_result_backend
+    )
     visibility = settings.celery_visibility_timeout or settings.job_wall_time + 60
     app.conf.update(
         task_acks_late=True,

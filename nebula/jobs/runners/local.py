@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.datatypes import DatatypeRegistry
 from nebula.errors import NebulaError
-from nebula.jobs.execution import ExecutionResult, RunningProcess, execute_script, process_identity
-from nebula.jobs.forkserver import ForkServer, ForkServerUnavailable
+from nebula.jobs.execution import ExecutionResult, RunningProcess, execute_script
 from nebula.jobs.finish import fail_job, mark_cancelled, record_report
-from nebula.jobs.preparation import UPLOAD_TOOL_ID, build_job_spec
+from nebula.jobs.forkserver import ForkServer, ForkServerUnavailable
+from nebula.jobs.preparation import JOB_WITH_DATASETS, UPLOAD_TOOL_ID, build_job_spec
 from nebula.jobs.running import run_job
 from nebula.jobs.spec import JobSpec
 from nebula.jobs.workdir import JobDirectory
@@ -62,7 +62,9 @@ class LocalRunner:
         self._lock = threading.Lock()
         self._active: dict[int, RunningProcess] = {}
         self._stopping = threading.Event()
-        self._fork_server = ForkServer(config.fork_server_socket) if config.fork_server_socket else None
+        self._fork_server = (
+            ForkServer(config.fork_server_socket) if config.fork_server_socket else None
+        )
         if self._fork_server is not None:
             self._fork_server.start()
 
@@ -113,7 +115,11 @@ class LocalRunner:
         except Exception:
             logger.exception("job %s: unexpected error in the local runner", job_id)
             with transaction(self._sessions) as session:
-                fail_job(session, job_id, "internal error while running the job; the administrators can find details in the server log")
+                fail_job(
+                    session,
+                    job_id,
+                    "internal error while running the job; the administrators can find details in the server log",
+                )
         finally:
             with self._lock:
                 self._active.pop(job_id, None)
@@ -126,12 +132,17 @@ class LocalRunner:
 
         tool = None if spec.tool_id == UPLOAD_TOOL_ID else self._toolbox.get(spec.tool_id)
         report = run_job(
-            spec, tool, self._store, self._datatypes, handle,
-            on_start=lambda pid: self._record_pid(job_id, pid),
+            spec,
+            tool,
+            self._store,
+            self._datatypes,
+            handle,
             executor=self._execute,
         )
         if self._stopping.is_set():
-            logger.warning("job %s interrupted by shutdown; it will be recovered on the next start", job_id)
+            logger.warning(
+                "job %s interrupted by shutdown; it will be recovered on the next start", job_id
+            )
             return
 
         with transaction(self._sessions) as session:
@@ -145,15 +156,20 @@ class LocalRunner:
     def _start(self, job_id: int, handle: RunningProcess) -> JobSpec | None:
         """Build the job's spec and mark it running, in one transaction; None if it must not run."""
         with transaction(self._sessions) as session:
-            job = session.get(Job, job_id)
+            job = session.scalar(select(Job).where(Job.id == job_id).options(*JOB_WITH_DATASETS))
             if job is None or job.state != JobState.QUEUED or handle.kill_requested.is_set():
                 if job is not None and job.state == JobState.DELETING:
                     mark_cancelled(job)
                 return None
             try:
                 spec = build_job_spec(
-                    session, job, self._toolbox, self._store, self.config.job_working_dir,
-                    self.config.wall_time, self.config.memory_limit_mb,
+                    session,
+                    job,
+                    self._toolbox,
+                    self._store,
+                    self.config.job_working_dir,
+                    self.config.wall_time,
+                    self.config.memory_limit_mb,
                 )
             except NebulaError as exc:
                 fail_job(session, job_id, f"the job could not be prepared: {exc.message}")
@@ -184,10 +200,9 @@ class LocalRunner:
             try:
                 return self._fork_server.execute(spec, **arguments)
             except ForkServerUnavailable:
-                logger.warning("job %s: fork server unavailable, restarting it and running the job with bash", spec.job_id)
+                logger.warning(
+                    "job %s: fork server unavailable, restarting it and running the job with bash",
+                    spec.job_id,
+                )
                 self._fork_server.start()
         return execute_script(spec, **arguments)
-
-    def _record_pid(self, job_id: int, pid: int) -> None:
-        with transaction(self._sessions) as session:
-            session.execute(update(Job).where(Job.id == job_id).values(runner_job_id=process_identity(pid)))

@@ -62,13 +62,18 @@ def run_tool_tests(
     toolbox = ToolBox.load(settings.tool_panel)
     tools = list(toolbox.tools()) if run_all else [toolbox.get(tool_id) for tool_id in tool_ids]
     results: list[TestResult] = []
-    with tempfile.TemporaryDirectory(prefix="nebula-tool-test-") as folder, _temporary_server(settings, Path(folder)) as client:
+    with (
+        tempfile.TemporaryDirectory(prefix="nebula-tool-test-") as folder,
+        _temporary_server(settings, Path(folder)) as client,
+    ):
         for tool in tools:
             if not tool.tests:
                 print(f"SKIP {tool.id}: the tool has no tests", file=out)
                 continue
             for number, test in enumerate(tool.tests, start=1):
-                result = run_one_test(client, tool, number, test, [*test_data_dirs, *_tool_data_dirs(tool)])
+                result = run_one_test(
+                    client, tool, number, test, [*test_data_dirs, *_tool_data_dirs(tool)]
+                )
                 results.append(result)
                 status = "PASS" if result.passed else "FAIL"
                 print(f"{status} {tool.id} test {number} ({result.seconds:.1f} s)", file=out)
@@ -79,7 +84,9 @@ def run_tool_tests(
     return 0 if passed == len(results) else 1
 
 
-def run_one_test(client: httpx.Client, tool: Tool, number: int, test: ToolTest, data_dirs: Sequence[Path]) -> TestResult:
+def run_one_test(
+    client: httpx.Client, tool: Tool, number: int, test: ToolTest, data_dirs: Sequence[Path]
+) -> TestResult:
     started = time.monotonic()
     try:
         problems = _run(client, tool, number, test, data_dirs)
@@ -92,8 +99,12 @@ class TestSetupError(Exception):
     __test__ = False
 
 
-def _run(client: httpx.Client, tool: Tool, number: int, test: ToolTest, data_dirs: Sequence[Path]) -> list[str]:
-    history_id = _check(client.post("/api/histories", json={"name": f"{tool.id} test {number}"}))["id"]
+def _run(
+    client: httpx.Client, tool: Tool, number: int, test: ToolTest, data_dirs: Sequence[Path]
+) -> list[str]:
+    history_id = _check(client.post("/api/histories", json={"name": f"{tool.id} test {number}"}))[
+        "id"
+    ]
     inputs: dict[str, Any] = {}
     uploaded: dict[tuple[str, str | None], str] = {}
     for name, value in test.inputs.items():
@@ -105,7 +116,9 @@ def _run(client: httpx.Client, tool: Tool, number: int, test: ToolTest, data_dir
         else:
             inputs[name] = value
 
-    response = client.post("/api/tools", json={"tool_id": tool.id, "history_id": history_id, "inputs": inputs})
+    response = client.post(
+        "/api/tools", json={"tool_id": tool.id, "history_id": history_id, "inputs": inputs}
+    )
     if response.status_code != 200:
         if test.expect_failure:
             return []
@@ -113,9 +126,15 @@ def _run(client: httpx.Client, tool: Tool, number: int, test: ToolTest, data_dir
     run = response.json()
     job = _wait_for_job(client, run["jobs"][0]["id"])
     if test.expect_failure:
-        return [] if job["state"] == "error" else [f"the job ended {job['state']}, but the test expects a failure"]
+        return (
+            []
+            if job["state"] == "error"
+            else [f"the job ended {job['state']}, but the test expects a failure"]
+        )
     if job["state"] != "ok":
-        return [f"the job ended {job['state']}: {job.get('info') or ''}\n{(job.get('stderr') or '').strip()[-2000:]}"]
+        return [
+            f"the job ended {job['state']}: {job.get('info') or ''}\n{(job.get('stderr') or '').strip()[-2000:]}"
+        ]
 
     outputs = {output["output_name"]: output["id"] for output in run["outputs"]}
     problems = []
@@ -132,20 +151,33 @@ def _run(client: httpx.Client, tool: Tool, number: int, test: ToolTest, data_dir
             compare=expected.compare,
             lines_diff=expected.lines_diff,
             sort=expected.sort,
-            asserts=[Assertion(assertion.kind, dict(assertion.attributes)) for assertion in expected.asserts],
+            asserts=[
+                Assertion(assertion.kind, dict(assertion.attributes))
+                for assertion in expected.asserts
+            ],
         )
-        problems.extend(f"output {name!r}: {problem}" for problem in verify_output(content.content, expectation))
+        problems.extend(
+            f"output {name!r}: {problem}" for problem in verify_output(content.content, expectation)
+        )
     return problems
 
 
 def _upload(
-    client: httpx.Client, history_id: str, item: TestInputFile, data_dirs: Sequence[Path], uploaded: dict[tuple[str, str | None], str]
+    client: httpx.Client,
+    history_id: str,
+    item: TestInputFile,
+    data_dirs: Sequence[Path],
+    uploaded: dict[tuple[str, str | None], str],
 ) -> str:
     key = (item.file, item.ftype)
     if key in uploaded:
         return uploaded[key]
     path = _find_file(item.file, data_dirs)
-    payload = {"file_type": item.ftype or "auto", "dbkey": item.dbkey or "?", "files_0|NAME": path.name}
+    payload = {
+        "file_type": item.ftype or "auto",
+        "dbkey": item.dbkey or "?",
+        "files_0|NAME": path.name,
+    }
     with open(path, "rb") as handle:
         response = client.post(
             "/api/tools",
@@ -187,7 +219,9 @@ def _tool_data_dirs(tool: Tool) -> list[Path]:
 
 def _check(response: httpx.Response) -> Any:
     if response.status_code != 200:
-        raise TestSetupError(f"{response.request.method} {response.request.url.path} failed: {_error_text(response)}")
+        raise TestSetupError(
+            f"{response.request.method} {response.request.url.path} failed: {_error_text(response)}"
+        )
     return response.json()
 
 
@@ -203,15 +237,27 @@ def _temporary_server(settings: Settings, folder: Path) -> Iterator[httpx.Client
     """Serve Nebula from a throw-away data folder on a free port, with its own job handler."""
     port = _free_port()
     test_settings = settings.model_copy(
-        update={"data_dir": folder, "database_url": None, "object_store_dir": None, "job_working_dir": None,
-                "upload_dir": None, "secret_key": None, "host": "127.0.0.1", "port": port}
+        update={
+            "data_dir": folder,
+            "database_url": None,
+            "object_store_dir": None,
+            "job_working_dir": None,
+            "upload_dir": None,
+            "secret_key": None,
+            "host": "127.0.0.1",
+            "port": port,
+        }
     )
     nebula = build_app(test_settings, migrate=True)
     with transaction(nebula.session_factory) as session:
         user = create_user(session, "tool-tester@example.org", is_admin=True)
         key = create_api_key(session, user)
 
-    server = uvicorn.Server(uvicorn.Config(create_app(nebula, run_handler=True), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(nebula, run_handler=True), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
     thread = threading.Thread(target=server.run, name="tool-test-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -220,7 +266,9 @@ def _temporary_server(settings: Settings, folder: Path) -> Iterator[httpx.Client
             raise RuntimeError("the temporary Nebula server did not start")
         time.sleep(0.05)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"x-api-key": key}, timeout=60) as client:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"x-api-key": key}, timeout=60
+        ) as client:
             yield client
     finally:
         server.should_exit = True
