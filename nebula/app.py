@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +35,10 @@ class NebulaApp:
     ids: IdEncoder
 
 
+def _optional_path(path: Path | None) -> str | None:
+    return str(path.resolve()) if path is not None else None
+
+
 def build_app(settings: Settings, migrate: bool = False) -> NebulaApp:
     """Connect to the database and storage and load the tools.
 
@@ -46,9 +51,11 @@ def build_app(settings: Settings, migrate: bool = False) -> NebulaApp:
         upgrade(url)
     engine = make_engine(url, pool_size=settings.database_pool_size)
     if not is_current(engine):
-        raise ConfigError(f"the database at {engine.url!r} is not at the newest schema; run `nebula db upgrade`")
+        raise ConfigError(
+            f"the database at {engine.url!r} is not at the newest schema; run `nebula db upgrade`"
+        )
 
-    toolbox = ToolBox.load(settings.tool_panel)
+    toolbox = ToolBox.load(settings.tool_panel, tool_data_path=_optional_path(settings.tool_data_dir))
     logger.info("loaded %d tools from %s", len(toolbox.tools()), settings.tool_panel)
     return NebulaApp(
         settings=settings,

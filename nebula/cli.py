@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from nebula.config import Settings, load_settings
 from nebula.errors import NebulaError
@@ -45,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_option(serve)
     serve.add_argument("--host", help="address to listen on (setting: host; default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (setting: port; default 8080)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="web processes sharing the port (default 1); with more than one, the job handler runs in the main process",
+    )
     serve.set_defaults(run=_serve)
 
     handler = commands.add_parser(
@@ -54,7 +61,10 @@ def _parser() -> argparse.ArgumentParser:
         "Any number of handlers can share one PostgreSQL database; each job runs once.",
     )
     _add_config_option(handler)
-    handler.add_argument("--name", help="handler name recorded on the jobs it claims (setting: handler_id; default HOST.PID)")
+    handler.add_argument(
+        "--name",
+        help="handler name recorded on the jobs it claims (setting: handler_id; default HOST.PID)",
+    )
     handler.set_defaults(run=_handler)
 
     worker = commands.add_parser(
@@ -64,14 +74,20 @@ def _parser() -> argparse.ArgumentParser:
         "It needs the tool definitions and the object store, not the database.",
     )
     _add_config_option(worker)
-    worker.add_argument("--concurrency", type=int, help="jobs run at once (setting: worker_concurrency)")
+    worker.add_argument(
+        "--concurrency", type=int, help="jobs run at once (setting: worker_concurrency)"
+    )
     worker.add_argument("--hostname", help="Celery node name (default: nebula@HOST)")
     worker.set_defaults(run=_worker)
 
-    db = commands.add_parser("db", help="manage the database schema", description="Manage the database schema.")
+    db = commands.add_parser(
+        "db", help="manage the database schema", description="Manage the database schema."
+    )
     db_commands = db.add_subparsers(title="commands", metavar="COMMAND")
     upgrade = db_commands.add_parser(
-        "upgrade", help="apply pending migrations", description="Apply every pending migration to the configured database."
+        "upgrade",
+        help="apply pending migrations",
+        description="Apply every pending migration to the configured database.",
     )
     _add_config_option(upgrade)
     upgrade.set_defaults(run=_db_upgrade)
@@ -104,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--config", metavar="FILE", help="YAML settings file (default: ./nebula.yml when present, or $NEBULA_CONFIG)"
+        "--config",
+        metavar="FILE",
+        help="YAML settings file (default: ./nebula.yml when present, or $NEBULA_CONFIG)",
     )
 
 
@@ -113,7 +131,9 @@ def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
     changes = {key: value for key, value in overrides.items() if value is not None}
     if changes:
         settings = load_settings(args.config, environ=_environ_with(changes))
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return settings
 
 
@@ -128,12 +148,56 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from nebula.app import build_app
+    from nebula.jobs.service import start_job_handler
     from nebula.web.app import create_app
 
+    if args.workers < 1:
+        print(f"nebula: error: --workers must be 1 or more, got {args.workers}", file=sys.stderr)
+        return 2
     settings = _settings(args, host=args.host, port=args.port)
     nebula = build_app(settings, migrate=settings.is_sqlite)
-    logger.info("Nebula serving on http://%s:%s (data in %s)", settings.host, settings.port, settings.data_dir.resolve())
-    uvicorn.run(create_app(nebula), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    logger.info(
+        "Nebula serving on http://%s:%s with %d web process(es) (data in %s)",
+        settings.host,
+        settings.port,
+        args.workers,
+        settings.data_dir.resolve(),
+    )
+    if args.workers == 1:
+        uvicorn.run(
+            create_app(nebula),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+        )
+        return 0
+
+    # Worker processes are started fresh and read their settings from the environment.
+    os.environ.update(
+        {
+            "NEBULA_RUN_HANDLER": "false",
+            "NEBULA_HOST": settings.host,
+            "NEBULA_PORT": str(settings.port),
+        }
+    )
+    if args.config:
+        os.environ["NEBULA_CONFIG"] = str(Path(args.config).resolve())
+    handler = start_job_handler(nebula) if settings.run_handler else None
+    try:
+        uvicorn.run(
+            "nebula.web.factory:create_worker_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=args.workers,
+            log_level=settings.log_level.lower(),
+            # A worker imports Nebula and loads every tool before it answers the supervisor's
+            # health checks; on a loaded 2-core machine that took over uvicorn's default 5 s.
+            timeout_worker_healthcheck=60,
+        )
+    finally:
+        if handler is not None:
+            handler.stop()
     return 0
 
 
@@ -147,7 +211,9 @@ def _handler(args: argparse.Namespace) -> int:
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stopping.set())
     handler = start_job_handler(nebula)
-    logger.info("job handler %s running with the %s runner", settings.handler_id, settings.runner.value)
+    logger.info(
+        "job handler %s running with the %s runner", settings.handler_id, settings.runner.value
+    )
     stopping.wait()
     handler.stop()
     return 0

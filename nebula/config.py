@@ -24,7 +24,7 @@ CONFIG_FILE_VARIABLE = "NEBULA_CONFIG"
 BUNDLED_TOOL_PANEL = Path(__file__).parent / "tools" / "tool_panel.yml"
 
 
-class RunnerKind(str, enum.Enum):
+class RunnerKind(enum.StrEnum):
     """Where job commands are executed."""
 
     LOCAL = "local"
@@ -36,34 +36,94 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    data_dir: Path = Field(Path("nebula-data"), description="folder for the embedded database, datasets and job working directories")
-    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in data_dir")
-    database_pool_size: int = Field(5, ge=1, description="connections kept open per process (PostgreSQL)")
-    object_store_dir: Path | None = Field(None, description="root of the disk object store; default: data_dir/objects")
-    job_working_dir: Path | None = Field(None, description="parent of job working directories; default: data_dir/jobs")
-    upload_dir: Path | None = Field(None, description="staging folder for uploads; default: data_dir/uploads")
+    data_dir: Path = Field(
+        Path("nebula-data"),
+        description="folder for the embedded database, datasets and job working directories",
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite in data_dir"
+    )
+    database_pool_size: int = Field(
+        5, ge=1, description="connections kept open per process (PostgreSQL)"
+    )
+    object_store_dir: Path | None = Field(
+        None, description="root of the disk object store; default: data_dir/objects"
+    )
+    job_working_dir: Path | None = Field(
+        None, description="parent of job working directories; default: data_dir/jobs"
+    )
+    upload_dir: Path | None = Field(
+        None, description="staging folder for uploads; default: data_dir/uploads"
+    )
     host: str = Field("127.0.0.1", description="address the web server listens on")
     port: int = Field(8080, ge=1, le=65535, description="port the web server listens on")
     tool_panel: Path = Field(BUNDLED_TOOL_PANEL, description="tool panel configuration file")
+    tool_data_dir: Path | None = Field(
+        None, description="Galaxy tool-data folder with .loc files of locally cached genomes (optional)"
+    )
     runner: RunnerKind = Field(RunnerKind.LOCAL, description="job runner")
-    local_job_slots: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="jobs the local runner runs at once")
-    job_wall_time: float = Field(3600.0, gt=0, description="seconds a job may run before it is killed")
-    fork_server: bool = Field(True, description="run Nebula's own tool commands in forked children of a pre-imported process")
-    job_memory_limit_mb: int | None = Field(None, ge=16, description="address-space limit of a job's process, in MiB")
+    local_job_slots: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="jobs the local runner runs at once",
+    )
+    job_wall_time: float = Field(
+        3600.0, gt=0, description="seconds a job may run before it is killed"
+    )
+    fork_server: bool = Field(
+        True,
+        description="run Nebula's own tool commands in forked children of a pre-imported process",
+    )
+    job_memory_limit_mb: int | None = Field(
+        None, ge=16, description="address-space limit of a job's process, in MiB"
+    )
     job_user_limit: int = Field(8, ge=1, description="running jobs per registered user")
     job_anonymous_limit: int = Field(2, ge=1, description="running jobs per anonymous session")
-    handler_poll_interval: float = Field(0.2, gt=0, description="seconds between the handler's looks at the job table")
-    handler_id: str = Field(default_factory=lambda: f"{socket.gethostname()}.{os.getpid()}", description="name this process's job handler records on the jobs it claims")
-    handler_heartbeat_interval: float = Field(5.0, gt=0, description="seconds between a handler's heartbeats")
-    handler_dead_after: float = Field(30.0, gt=0, description="seconds without a heartbeat after which another handler takes over a handler's jobs")
-    celery_broker_url: str = Field("redis://127.0.0.1:6379/0", description="Celery broker: redis://… or amqp://…")
-    celery_result_backend: str | None = Field(None, description="Celery result backend; default: the broker URL for Redis, rpc:// for RabbitMQ")
+    handler_poll_interval: float = Field(
+        0.2, gt=0, description="seconds between the handler's looks at the job table"
+    )
+    handler_id: str = Field(
+        default_factory=lambda: f"{socket.gethostname()}.{os.getpid()}",
+        description="name this process's job handler records on the jobs it claims",
+    )
+    handler_heartbeat_interval: float = Field(
+        5.0, gt=0, description="seconds between a handler's heartbeats"
+    )
+    handler_dead_after: float = Field(
+        30.0,
+        gt=0,
+        description="seconds without a heartbeat after which another handler takes over a handler's jobs",
+    )
+    celery_broker_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Celery broker: redis://… or amqp://…"
+    )
+    celery_result_backend: str | None = Field(
+        None,
+        description="Celery result backend; default: the broker URL for Redis, rpc:// for RabbitMQ",
+    )
     celery_queue: str = Field("nebula", description="Celery queue that Nebula's jobs are sent to")
-    celery_max_in_flight: int = Field(16, ge=1, description="jobs a handler keeps dispatched to Celery at once; small keeps fair share")
-    celery_visibility_timeout: float | None = Field(None, gt=0, description="seconds before Redis redelivers an unacknowledged job; default: job_wall_time + 60")
-    worker_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="jobs one `nebula worker` runs at once")
-    run_handler: bool = Field(True, description="whether `nebula serve` runs a job handler in the web process")
-    secret_key: str | None = Field(None, description="key that signs sessions and encodes ids; default: generated once into data_dir/secret_key")
+    celery_max_in_flight: int = Field(
+        16,
+        ge=1,
+        description="jobs a handler keeps dispatched to Celery at once; small keeps fair share",
+    )
+    celery_visibility_timeout: float | None = Field(
+        None,
+        gt=0,
+        description="seconds before Redis redelivers an unacknowledged job; default: job_wall_time + 60",
+    )
+    worker_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="jobs one `nebula worker` runs at once",
+    )
+    run_handler: bool = Field(
+        True, description="whether `nebula serve` runs a job handler in the web process"
+    )
+    secret_key: str | None = Field(
+        None,
+        description="key that signs sessions and encodes ids; default: generated once into data_dir/secret_key",
+    )
     log_level: str = Field("INFO", description="logging level")
 
     @field_validator("log_level")
@@ -96,7 +156,11 @@ class Settings(BaseModel):
     def resolved_celery_result_backend(self) -> str:
         if self.celery_result_backend:
             return self.celery_result_backend
-        return self.celery_broker_url if self.celery_broker_url.startswith(("redis://", "rediss://")) else "rpc://"
+        return (
+            self.celery_broker_url
+            if self.celery_broker_url.startswith(("redis://", "rediss://"))
+            else "rpc://"
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,7 +188,9 @@ class Settings(BaseModel):
         return key
 
 
-def load_settings(config_file: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    config_file: str | Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
     """Load settings from defaults, the YAML file, then NEBULA_* variables.
 
     Raises ConfigError naming the setting, its source and the bad value.
@@ -145,7 +211,7 @@ def load_settings(config_file: str | Path | None = None, environ: dict[str, str]
     for variable, value in environ.items():
         if not variable.startswith(ENV_PREFIX) or variable == CONFIG_FILE_VARIABLE:
             continue
-        key = variable[len(ENV_PREFIX):].lower()
+        key = variable[len(ENV_PREFIX) :].lower()
         if key not in known:
             continue
         values[key] = value
@@ -157,7 +223,9 @@ def load_settings(config_file: str | Path | None = None, environ: dict[str, str]
         raise ConfigError(_describe(exc, values, sources)) from None
 
 
-def _config_path(config_file: str | Path | None, environ: dict[str, str]) -> tuple[Path | None, bool]:
+def _config_path(
+    config_file: str | Path | None, environ: dict[str, str]
+) -> tuple[Path | None, bool]:
     if config_file is not None:
         return Path(config_file), True
     if environ.get(CONFIG_FILE_VARIABLE):
@@ -171,7 +239,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise ConfigError(f"configuration file {path} is not valid YAML: {exc}") from None
     if not isinstance(content, dict):
-        raise ConfigError(f"configuration file {path} must contain a mapping of setting: value, got {type(content).__name__}")
+        raise ConfigError(
+            f"configuration file {path} must contain a mapping of setting: value, got {type(content).__name__}"
+        )
     return content
 
 
@@ -181,8 +251,12 @@ def _describe(exc: ValidationError, values: dict[str, Any], sources: dict[str, s
         key = str(error["loc"][0]) if error["loc"] else "?"
         if error["type"] == "extra_forbidden":
             allowed = ", ".join(sorted(Settings.model_fields))
-            problems.append(f"unknown setting '{key}' in {sources.get(key, 'configuration')}; known settings: {allowed}")
+            problems.append(
+                f"unknown setting '{key}' in {sources.get(key, 'configuration')}; known settings: {allowed}"
+            )
             continue
         source = sources.get(key, "default")
-        problems.append(f"invalid setting '{key}' = {values.get(key)!r} (from {source}): {error['msg']}")
+        problems.append(
+            f"invalid setting '{key}' = {values.get(key)!r} (from {source}): {error['msg']}"
+        )
     return "; ".join(problems)

@@ -13,11 +13,17 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NebulaServer]:
+def server_env() -> dict[str, str]:
+    """Extra NEBULA_* settings for the module's server; a module overrides this fixture to set some."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str]) -> Iterator[NebulaServer]:
     """One `nebula serve` per test module, on the embedded defaults in a temporary folder."""
     data_dir = tmp_path_factory.mktemp("nebula") / "data"
     data_dir.mkdir()
-    running = NebulaServer(data_dir).start()
+    running = NebulaServer(data_dir, extra_env=server_env).start()
     yield running
     running.stop()
 

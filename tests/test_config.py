@@ -10,7 +10,9 @@ from nebula.config import load_settings
 from nebula.errors import ConfigError
 
 
-def test_defaults_keep_everything_under_nebula_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_defaults_keep_everything_under_nebula_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
 
     settings = load_settings(environ={})
@@ -18,7 +20,9 @@ def test_defaults_keep_everything_under_nebula_data(tmp_path: Path, monkeypatch:
     assert settings.data_dir == Path("nebula-data")
     assert settings.host == "127.0.0.1"
     assert settings.port == 8080
-    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'nebula-data' / 'nebula.sqlite'}"
+    assert (
+        settings.resolved_database_url == f"sqlite:///{tmp_path / 'nebula-data' / 'nebula.sqlite'}"
+    )
     assert settings.resolved_object_store_dir == tmp_path / "nebula-data" / "objects"
     assert settings.resolved_job_working_dir == tmp_path / "nebula-data" / "jobs"
 

@@ -13,7 +13,11 @@ GENOMIC = Path(__file__).parent / "data" / "genomic"
 
 
 def _read_bed(path: Path) -> list[list[str]]:
-    return [line.split("\t") for line in path.read_text().splitlines() if line and not line.startswith(("#", "track", "browser"))]
+    return [
+        line.split("\t")
+        for line in path.read_text().splitlines()
+        if line and not line.startswith(("#", "track", "browser"))
+    ]
 
 
 def _exons_overlapping_cpg(exons: Path, cpg: Path) -> list[str]:
@@ -24,12 +28,17 @@ def _exons_overlapping_cpg(exons: Path, cpg: Path) -> list[str]:
     kept = []
     for row in _read_bed(exons):
         start, end = int(row[1]), int(row[2])
-        if any(start < island_end and island_start < end for island_start, island_end in islands.get(row[0], [])):
+        if any(
+            start < island_end and island_start < end
+            for island_start, island_end in islands.get(row[0], [])
+        ):
             kept.append("\t".join(row))
     return kept
 
 
-def test_bioblend_uploads_intersects_and_downloads(server: NebulaServer, admin_key: str, tmp_path: Path) -> None:
+def test_bioblend_uploads_intersects_and_downloads(
+    server: NebulaServer, admin_key: str, tmp_path: Path
+) -> None:
     started = time.monotonic()
     gi = GalaxyInstance(server.url, key=admin_key)
     history = gi.histories.create_history("exons and CpG islands")
@@ -41,11 +50,17 @@ def test_bioblend_uploads_intersects_and_downloads(server: NebulaServer, admin_k
     run = gi.tools.run_tool(
         history["id"],
         "gops_intersect_1",
-        {"input1": {"src": "hda", "id": exons["id"]}, "input2": {"src": "hda", "id": cpg["id"]}, "min": 1},
+        {
+            "input1": {"src": "hda", "id": exons["id"]},
+            "input2": {"src": "hda", "id": cpg["id"]},
+            "min": 1,
+        },
     )
     job = gi.jobs.wait_for_job(run["jobs"][0]["id"])
     target = tmp_path / "intersect.bed"
-    gi.datasets.download_dataset(run["outputs"][0]["id"], file_path=str(target), use_default_filename=False)
+    gi.datasets.download_dataset(
+        run["outputs"][0]["id"], file_path=str(target), use_default_filename=False
+    )
     details = gi.datasets.show_dataset(run["outputs"][0]["id"])
     exons_details = gi.datasets.show_dataset(exons["id"])
     contents = gi.histories.show_history(history["id"], contents=True)
@@ -69,7 +84,9 @@ def test_bioblend_sees_job_details_and_metrics(server: NebulaServer, admin_key: 
     upload = gi.tools.upload_file(str(GENOMIC / "cpg.bed"), history["id"], file_type="bed")
     gi.jobs.wait_for_job(upload["jobs"][0]["id"])
 
-    run = gi.tools.run_tool(history["id"], "gops_merge_1", {"input1": {"src": "hda", "id": upload["outputs"][0]["id"]}})
+    run = gi.tools.run_tool(
+        history["id"], "gops_merge_1", {"input1": {"src": "hda", "id": upload["outputs"][0]["id"]}}
+    )
     job_id = run["jobs"][0]["id"]
     gi.jobs.wait_for_job(job_id)
     job = gi.jobs.show_job(job_id, full_details=True)

@@ -20,12 +20,12 @@ from nebula.datatypes.gff import Gff, Gtf
 from nebula.datatypes.interval import Bed, Interval
 from nebula.datatypes.lines import read_head
 from nebula.datatypes.sequence import Fasta, Sequence
-from nebula.datatypes.tabular import Tabular
+from nebula.datatypes.tabular import Sam, Tabular
 from nebula.datatypes.text import Text
 from nebula.errors import DatatypeError
 
 # Most specific first: the first datatype whose sniffer accepts a file names it.
-SNIFF_ORDER = ("fasta", "gtf", "gff", "bed", "interval", "tabular", "txt")
+SNIFF_ORDER = ("fasta", "gtf", "gff", "sam", "bed", "interval", "tabular", "txt")
 BINARY_EXT = "data"
 
 
@@ -99,6 +99,7 @@ def default_registry() -> DatatypeRegistry:
         Datatype(),
         Text(),
         Tabular(),
+        Sam(),
         Interval(),
         Bed(),
         Gff(),

@@ -191,3 +191,29 @@ class _TableScanner:
             own_type == STR and index < len(self._types) and self._types[index] in (INT, FLOAT)
             for index, own_type in enumerate(own_types)
         )
+
+
+class Sam(Tabular):
+    """Sequence alignments in SAM text: `@` header lines, then at least 11 tab-separated
+    fields per alignment (the last optional tags make the column count vary)."""
+
+    ext: ClassVar[str] = "sam"
+    parent: ClassVar[str | None] = "tabular"
+    comment_prefixes: ClassVar[tuple[str, ...]] = ("@",)
+    _MANDATORY_FIELDS = 11
+
+    def sniff(self, head: Head) -> bool:
+        rows = self.data_lines_of(head)
+        if not rows:
+            return False
+        for row in rows:
+            fields = row.split("\t")
+            if len(fields) < self._MANDATORY_FIELDS:
+                return False
+            # FLAG, POS, MAPQ and TLEN are integers; POS and MAPQ are never negative.
+            flag, position, quality, template_length = fields[1], fields[3], fields[4], fields[8]
+            if not (flag.isdigit() and position.isdigit() and quality.isdigit()):
+                return False
+            if not template_length.lstrip("-").isdigit():
+                return False
+        return True

@@ -61,7 +61,7 @@ def build_job_spec(
             str(directory.overrides),
         ]
     else:
-        command_line = _tool_command(job, toolbox.get(job.tool_id), store, directory)
+        command_line = _tool_command(job, toolbox.get(job.tool_id), store, directory, toolbox.tool_data_path)
         upload_params = None
         ops_arguments = plain_ops_arguments(command_line)
         entry = [OPS_MODULE, *ops_arguments] if ops_arguments is not None else None
@@ -144,7 +144,9 @@ def _check_detected_formats(job: Job, tool: Tool) -> None:
     job.params = {key: value for key, value in job.params.items() if key != FORMATS_PENDING}
 
 
-def _tool_command(job: Job, tool: Tool, store: ObjectStore, directory: JobDirectory) -> str:
+def _tool_command(
+    job: Job, tool: Tool, store: ObjectStore, directory: JobDirectory, tool_data_path: str | None
+) -> str:
     state = ToolState.from_json(job.params)
     references = dict(state.data_inputs())
     inputs = {}
@@ -165,4 +167,6 @@ def _tool_command(job: Job, tool: Tool, store: ObjectStore, directory: JobDirect
         )
         for job_output in job.outputs
     }
-    return tool.build_command(state, inputs, outputs, str(directory.working))
+    return tool.build_command(
+        state, inputs, outputs, str(directory.working), extra_namespace={"__tool_data_path__": tool_data_path or ""}
+    )

@@ -41,12 +41,16 @@ def list_items(
     offset: int = 0,
     newest_first: bool = False,
 ) -> Sequence[HistoryItem]:
-    query = select(HistoryItem).where(HistoryItem.history_id == history.id, HistoryItem.purged.is_(False))
+    query = select(HistoryItem).where(
+        HistoryItem.history_id == history.id, HistoryItem.purged.is_(False)
+    )
     if deleted is not None:
         query = query.where(HistoryItem.deleted.is_(deleted))
     if visible is not None:
         query = query.where(HistoryItem.visible.is_(visible))
-    query = query.order_by(HistoryItem.hid.desc() if newest_first else HistoryItem.hid).offset(offset)
+    query = query.order_by(HistoryItem.hid.desc() if newest_first else HistoryItem.hid).offset(
+        offset
+    )
     if limit is not None:
         query = query.limit(limit)
     return session.scalars(query).all()
@@ -60,20 +64,62 @@ def create_items(
     items = []
     for hid, (name, extension) in zip(hids, specs, strict=True):
         dataset = Dataset(object_key=new_object_key(), state=DatasetState.QUEUED)
-        item = HistoryItem(history=history, dataset=dataset, hid=hid, name=name, extension=extension, dbkey=dbkey, metadata_={})
+        item = HistoryItem(
+            history=history,
+            dataset=dataset,
+            hid=hid,
+            name=name,
+            extension=extension,
+            dbkey=dbkey,
+            metadata_={},
+        )
         session.add(item)
         items.append(item)
     session.flush()
     return items
 
 
+def copy_item(session: Session, source: HistoryItem, history: History) -> HistoryItem:
+    """Add `source` to `history` as a new item that shares its stored dataset.
+
+    No file is copied: both items point at one Dataset row, so the copy follows the
+    source's state and a purge removes the file only when no unpurged item still uses it.
+    The caller checks that the actor may read `source` and write to `history`.
+    """
+    if source.purged:
+        raise Conflict(
+            f"dataset {source.hid} ('{source.name}') is purged, so it cannot be copied; choose another dataset"
+        )
+    (hid,) = next_hids(session, history.id, 1)
+    copy = HistoryItem(
+        history=history,
+        dataset=source.dataset,
+        hid=hid,
+        name=source.name,
+        extension=source.extension,
+        dbkey=source.dbkey,
+        metadata_=dict(source.metadata_ or {}),
+        peek=source.peek,
+        info=source.info,
+    )
+    session.add(copy)
+    session.flush()
+    return copy
+
+
 def update_item(
-    session: Session, item: HistoryItem, changes: dict[str, object], datatypes: DatatypeRegistry, store: ObjectStore
+    session: Session,
+    item: HistoryItem,
+    changes: dict[str, object],
+    datatypes: DatatypeRegistry,
+    store: ObjectStore,
 ) -> HistoryItem:
     for key, value in changes.items():
         if key == "name":
             if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_LENGTH:
-                raise RequestError(f"dataset name must be 1 to {MAX_NAME_LENGTH} characters, got {value!r}")
+                raise RequestError(
+                    f"dataset name must be 1 to {MAX_NAME_LENGTH} characters, got {value!r}"
+                )
             item.name = value.strip()
         elif key in ("deleted", "visible"):
             if not isinstance(value, bool):
@@ -96,25 +142,33 @@ def update_item(
     return item
 
 
-def change_extension(item: HistoryItem, extension: str, datatypes: DatatypeRegistry, store: ObjectStore) -> None:
+def change_extension(
+    item: HistoryItem, extension: str, datatypes: DatatypeRegistry, store: ObjectStore
+) -> None:
     """Set a new datatype and recompute the metadata it defines."""
     datatype = datatypes.get(extension)
     if item.dataset.state != DatasetState.OK:
-        raise Conflict(f"the datatype of dataset {item.hid} can only be changed once it is ok, it is {item.dataset.state.value}")
+        raise Conflict(
+            f"the datatype of dataset {item.hid} can only be changed once it is ok, it is {item.dataset.state.value}"
+        )
     path = store.local_path(item.dataset.object_key)
     item.extension = datatype.ext
     item.metadata_ = datatype.compute_metadata(path)
     item.peek = datatype.make_peek(path)
 
 
-def delete_item(session: Session, item: HistoryItem, store: ObjectStore, purge: bool = False) -> HistoryItem:
+def delete_item(
+    session: Session, item: HistoryItem, store: ObjectStore, purge: bool = False
+) -> HistoryItem:
     item.deleted = True
     if purge:
         item.purged = True
         dataset = item.dataset
         still_used = session.scalar(
             select(HistoryItem.id).where(
-                HistoryItem.dataset_id == dataset.id, HistoryItem.id != item.id, HistoryItem.purged.is_(False)
+                HistoryItem.dataset_id == dataset.id,
+                HistoryItem.id != item.id,
+                HistoryItem.purged.is_(False),
             )
         )
         if still_used is None and dataset.state.is_terminal:
@@ -129,5 +183,7 @@ def history_for_write(session: Session, actor: Actor, history_id: int) -> Histor
     if history.purged:
         raise Conflict(f"history '{history.name}' is purged; choose another history")
     if history.deleted:
-        raise Conflict(f"history '{history.name}' is deleted; undelete it or choose another history")
+        raise Conflict(
+            f"history '{history.name}' is deleted; undelete it or choose another history"
+        )
     return history

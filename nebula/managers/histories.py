@@ -40,7 +40,11 @@ def get_history(session: Session, actor: Actor, history_id: int) -> History:
 def list_histories(
     session: Session, actor: Actor, deleted: bool | None = False, all_users: bool = False
 ) -> Sequence[History]:
-    query = select(History).where(History.purged.is_(False)).order_by(History.update_time.desc(), History.id.desc())
+    query = (
+        select(History)
+        .where(History.purged.is_(False))
+        .order_by(History.update_time.desc(), History.id.desc())
+    )
     if not (all_users and actor.is_admin):
         if actor.user is not None:
             query = query.where(History.user_id == actor.user.id)
@@ -65,7 +69,9 @@ def update_history(session: Session, history: History, changes: dict[str, object
                 )
             history.deleted = deleted
         else:
-            raise RequestError(f"history attribute {key!r} cannot be changed; changeable: name, annotation, deleted")
+            raise RequestError(
+                f"history attribute {key!r} cannot be changed; changeable: name, annotation, deleted"
+            )
     session.flush()
     return history
 
@@ -74,7 +80,11 @@ def delete_history(session: Session, history: History, purge: bool = False) -> H
     history.deleted = True
     if purge:
         history.purged = True
-        session.execute(update(HistoryItem).where(HistoryItem.history_id == history.id).values(deleted=True, purged=True))
+        session.execute(
+            update(HistoryItem)
+            .where(HistoryItem.history_id == history.id)
+            .values(deleted=True, purged=True)
+        )
     session.flush()
     return history
 
@@ -93,7 +103,11 @@ def state_counts(session: Session, history_id: int) -> dict[str, int]:
     rows = session.execute(
         select(Dataset.state, func.count())
         .join(HistoryItem, HistoryItem.dataset_id == Dataset.id)
-        .where(HistoryItem.history_id == history_id, HistoryItem.deleted.is_(False), HistoryItem.visible.is_(True))
+        .where(
+            HistoryItem.history_id == history_id,
+            HistoryItem.deleted.is_(False),
+            HistoryItem.visible.is_(True),
+        )
         .group_by(Dataset.state)
     )
     return {state.value: count for state, count in rows}
@@ -102,7 +116,9 @@ def state_counts(session: Session, history_id: int) -> dict[str, int]:
 def next_hids(session: Session, history_id: int, count: int) -> list[int]:
     """Reserve `count` consecutive hids with one atomic update, safe across processes."""
     session.execute(
-        update(History).where(History.id == history_id).values(hid_counter=History.hid_counter + count)
+        update(History)
+        .where(History.id == history_id)
+        .values(hid_counter=History.hid_counter + count)
     )
     counter = session.scalar(select(History.hid_counter).where(History.id == history_id))
     assert counter is not None
@@ -113,7 +129,9 @@ def _valid_name(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise RequestError(f"history name must be a non-empty string, got {value!r}")
     if len(value) > MAX_NAME_LENGTH:
-        raise RequestError(f"history name is {len(value)} characters long; the maximum is {MAX_NAME_LENGTH}")
+        raise RequestError(
+            f"history name is {len(value)} characters long; the maximum is {MAX_NAME_LENGTH}"
+        )
     return value.strip()
 
 

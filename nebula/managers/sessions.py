@@ -1,6 +1,6 @@
 """Browser sessions: starting one, logging in and out, and the session's current history.
 
-A session row is named by a random token that only the browser holds; the database keeps
+A session row is named by a random token that only the browser keeps. The database stores
 the token's SHA-256 digest, so a copy of the database cannot be used to take over a
 session. Any web process can serve any request, because all session state is in the row.
 """
@@ -57,7 +57,7 @@ def actor_for(row: BrowserSession) -> Actor:
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
-    """Return the user with this email and password; AuthenticationRequired otherwise.
+    """Return the user with this email and password, or raise AuthenticationRequired.
 
     The message does not say which of the two was wrong, so the form cannot be used to
     find out which email addresses have accounts.
@@ -72,7 +72,7 @@ def log_in(session: Session, row: BrowserSession, user: User) -> StartedSession:
     """Attach `user` to the session and give the session a new token.
 
     The anonymous visitor's histories that have datasets, and the jobs that made them,
-    move to the user; empty anonymous histories are purged instead of cluttering the
+    move to the user. Empty anonymous histories are purged instead of cluttering the
     user's list. The new token stops anyone who learnt the old one (a fixated cookie)
     from riding on the login.
     """
@@ -83,7 +83,7 @@ def log_in(session: Session, row: BrowserSession, user: User) -> StartedSession:
 
     row.user_id = user.id
     row.user = user
-    # An empty anonymous history was purged above; the user's newest history replaces it.
+    # An empty anonymous history was purged above, and the user's newest history replaces it.
     if row.current_history_id not in carried:
         row.current_history_id = None
     token = new_token()
@@ -119,7 +119,7 @@ def current_history(session: Session, row: BrowserSession) -> History:
 
 
 def switch_history(session: Session, row: BrowserSession, history_id: int) -> History:
-    """Make a history of the session's owner the current one; NotFound for any other."""
+    """Make a history of the session's owner the current one, or raise NotFound for any other."""
     history = session.get(History, history_id)
     if history is None or not _is_usable(history, actor_for(row)):
         raise NotFound("history not found; it may have been deleted")

@@ -79,7 +79,9 @@ class UploadStaging:
         path = self.path(upload_id)
         info = self._read_info(upload_id)
         if not path.exists() or info is None:
-            raise RequestError(f"upload session {upload_id!r} does not exist; upload the file again")
+            raise RequestError(
+                f"upload session {upload_id!r} does not exist; upload the file again"
+            )
         if path.stat().st_size != info["length"]:
             raise RequestError(
                 f"upload session {upload_id!r} is incomplete: {path.stat().st_size} of {info['length']} bytes received"
@@ -94,7 +96,12 @@ class UploadStaging:
 
 
 def queue_upload(
-    session: Session, actor: Actor, history: History, tool: Tool, items: list[UploadItem], datatypes: DatatypeRegistry
+    session: Session,
+    actor: Actor,
+    history: History,
+    tool: Tool,
+    items: list[UploadItem],
+    datatypes: DatatypeRegistry,
 ) -> Job:
     """Create one upload job with one output per item."""
     if not items:
@@ -103,7 +110,9 @@ def queue_upload(
         if item.ext != "auto":
             datatypes.get(item.ext)
         if len(item.name) > MAX_NAME_LENGTH:
-            raise RequestError(f"dataset name is {len(item.name)} characters long; the maximum is {MAX_NAME_LENGTH}")
+            raise RequestError(
+                f"dataset name is {len(item.name)} characters long; the maximum is {MAX_NAME_LENGTH}"
+            )
     params = {
         "items": [
             {
@@ -118,7 +127,10 @@ def queue_upload(
             for index, item in enumerate(items)
         ]
     }
-    outputs = [(f"output{index}", item.name, item.ext if item.ext != "auto" else "data") for index, item in enumerate(items)]
+    outputs = [
+        (f"output{index}", item.name, item.ext)
+        for index, item in enumerate(items)
+    ]
     job = create_internal_job(session, actor, history, tool, params, outputs)
     # The job creates its outputs with the default genome build; each upload may name its own.
     for job_output, item in zip(job.outputs, items, strict=True):

@@ -18,7 +18,11 @@ MIN_PASSWORD_LENGTH = 6
 
 
 def create_user(
-    session: Session, email: str, password: str | None = None, username: str | None = None, is_admin: bool = False
+    session: Session,
+    email: str,
+    password: str | None = None,
+    username: str | None = None,
+    is_admin: bool = False,
 ) -> User:
     """Create a user; raises RequestError for a malformed value and Conflict for a taken one."""
     email = email.strip().lower()
@@ -60,7 +64,9 @@ def user_for_api_key(session: Session, key: str) -> User | None:
     return session.scalar(
         select(User)
         .join(ApiKey, ApiKey.user_id == User.id)
-        .where(ApiKey.key_hash == digest_token(key), ApiKey.deleted.is_(False), User.deleted.is_(False))
+        .where(
+            ApiKey.key_hash == digest_token(key), ApiKey.deleted.is_(False), User.deleted.is_(False)
+        )
     )
 
 
@@ -70,14 +76,11 @@ def get_user_by_email(session: Session, email: str) -> User | None:
 
 def disk_usage(session: Session, user: User) -> int:
     """Return the bytes of the datasets in the user's histories that are not purged."""
-    query = (
-        select(func.coalesce(func.sum(Dataset.file_size), 0))
-        .where(
-            Dataset.id.in_(
-                select(HistoryItem.dataset_id)
-                .join(History, History.id == HistoryItem.history_id)
-                .where(History.user_id == user.id, HistoryItem.purged.is_(False))
-            )
+    query = select(func.coalesce(func.sum(Dataset.file_size), 0)).where(
+        Dataset.id.in_(
+            select(HistoryItem.dataset_id)
+            .join(History, History.id == HistoryItem.history_id)
+            .where(History.user_id == user.id, HistoryItem.purged.is_(False))
         )
     )
     return int(session.scalar(query) or 0)

@@ -45,13 +45,15 @@ class StrEnum(TypeDecorator[Any]):
 
 
 def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class Timestamps:
     """create_time and update_time columns, set by the database."""
 
-    create_time: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now(), default=utcnow)
+    create_time: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=func.now(), default=utcnow
+    )
     update_time: Mapped[datetime.datetime] = mapped_column(
         DateTime, server_default=func.now(), default=utcnow, onupdate=utcnow
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class DatasetState(str, enum.Enum):
+class DatasetState(enum.StrEnum):
     """Life of a stored file: created queued, filled by a job, then ok or error."""
 
     QUEUED = "queued"
@@ -20,7 +20,7 @@ class DatasetState(str, enum.Enum):
         return self in TERMINAL_DATASET_STATES
 
 
-class JobState(str, enum.Enum):
+class JobState(enum.StrEnum):
     """Life of a job: new (in the queue), queued (claimed by a handler), running, then final."""
 
     NEW = "new"

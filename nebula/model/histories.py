@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nebula.model.base import Base, StrEnum, Timestamps
@@ -26,7 +35,9 @@ class History(Timestamps, Base):
 
     user: Mapped[User | None] = relationship()
     session: Mapped[Session | None] = relationship(foreign_keys=[session_id])
-    items: Mapped[list[HistoryItem]] = relationship(back_populates="history", order_by="HistoryItem.hid")
+    items: Mapped[list[HistoryItem]] = relationship(
+        back_populates="history", order_by="HistoryItem.hid"
+    )
 
 
 class Dataset(Timestamps, Base):
@@ -36,7 +47,9 @@ class Dataset(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     object_key: Mapped[str] = mapped_column(String(255), unique=True)
-    state: Mapped[DatasetState] = mapped_column(StrEnum(DatasetState), default=DatasetState.QUEUED, index=True)
+    state: Mapped[DatasetState] = mapped_column(
+        StrEnum(DatasetState), default=DatasetState.QUEUED, index=True
+    )
     file_size: Mapped[int | None] = mapped_column(BigInteger)
     checksum: Mapped[str | None] = mapped_column(String(80))
     purged: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

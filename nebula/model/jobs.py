@@ -41,9 +41,15 @@ class Job(Timestamps, Base):
 
     user: Mapped[User | None] = relationship()
     history: Mapped[History] = relationship()
-    inputs: Mapped[list[JobInput]] = relationship(back_populates="job", cascade="all, delete-orphan")
-    outputs: Mapped[list[JobOutput]] = relationship(back_populates="job", cascade="all, delete-orphan")
-    metrics: Mapped[list[JobMetric]] = relationship(back_populates="job", cascade="all, delete-orphan")
+    inputs: Mapped[list[JobInput]] = relationship(
+        back_populates="job", cascade="all, delete-orphan"
+    )
+    outputs: Mapped[list[JobOutput]] = relationship(
+        back_populates="job", cascade="all, delete-orphan"
+    )
+    metrics: Mapped[list[JobMetric]] = relationship(
+        back_populates="job", cascade="all, delete-orphan"
+    )
 
 
 class JobInput(Base):

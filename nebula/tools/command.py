@@ -87,8 +87,11 @@ def render_command(
     output_files: dict[str, OutputFile],
     job_dir: str,
     registry: Any,
+    extra_namespace: dict[str, Any] | None = None,
 ) -> str:
     """Return the command line for `state`, after writing each configfile into `job_dir`.
+
+    `extra_namespace` adds server-wide names such as `__tool_data_path__`.
 
     Raises ParameterError when a dataset the state names has no InputFile, and
     ToolLoadError when the template uses a name that is not defined."""
@@ -105,6 +108,7 @@ def render_command(
             "GALAXY_SLOTS": "${GALAXY_SLOTS:-1}",
         }
     )
+    namespace.update(extra_namespace or {})
     for name, template_class in templates.configfiles.items():
         path = os.path.join(job_dir, f"configfile_{name}")
         with open(path, "w", encoding="utf-8") as handle:

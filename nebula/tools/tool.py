@@ -102,6 +102,7 @@ class Tool:
         outputs: dict[str, OutputFile],
         job_dir: str,
         registry: FormatRegistry | None = None,
+        extra_namespace: dict[str, Any] | None = None,
     ) -> str:
         """Render `<command>` for `state`. `inputs` contains an InputFile for every dataset of
         `state.data_inputs()` (keyed by those names; files are matched by dataset_id
@@ -114,6 +115,7 @@ class Tool:
             outputs,
             job_dir,
             registry or _default_registry(),
+            extra_namespace,
         )
 
     def compile_templates(self) -> CommandTemplates:

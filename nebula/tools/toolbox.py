@@ -53,8 +53,12 @@ class ToolSection:
 class ToolBox:
     """Tools by id, in panel order."""
 
-    def __init__(self, sections: list[ToolSection], built_in: list[Tool] | None = None) -> None:
+    def __init__(
+        self, sections: list[ToolSection], built_in: list[Tool] | None = None, tool_data_path: str | None = None
+    ) -> None:
         self._sections = sections
+        # Galaxy's tool-data folder (`.loc` files of locally cached genomes), or None.
+        self.tool_data_path = tool_data_path
         self._tools: dict[str, Tool] = {}
         for section in sections:
             for tool in section.tools:
@@ -69,7 +73,9 @@ class ToolBox:
             self._tools.setdefault(tool.id, tool)
 
     @classmethod
-    def load(cls, panel_config_path: str | os.PathLike[str] = DEFAULT_PANEL_CONFIG) -> ToolBox:
+    def load(
+        cls, panel_config_path: str | os.PathLike[str] = DEFAULT_PANEL_CONFIG, tool_data_path: str | None = None
+    ) -> ToolBox:
         """Load every tool the panel configuration lists; a bad tool file raises
         ToolLoadError and a bad configuration raises ConfigError."""
         config_path = Path(panel_config_path)
@@ -99,7 +105,7 @@ class ToolBox:
                 tool.panel_section_name = section.name
                 section.tools.append(tool)
             sections.append(section)
-        return cls(sections, built_in=[load_tool(UPLOAD_TOOL)])
+        return cls(sections, built_in=[load_tool(UPLOAD_TOOL)], tool_data_path=tool_data_path)
 
     def get(self, tool_id: str) -> Tool:
         """Return the tool with `tool_id`, raising NotFound."""

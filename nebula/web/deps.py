@@ -1,9 +1,9 @@
 """Request-scoped dependencies: the database session and the acting user.
 
 A request is authenticated by an API key or, for the web pages' own calls (tus uploads,
-/api/tools/fetch), by the session cookie. A cookie is sent by the browser on its own, so
-an unsafe request authenticated by it must also carry the session's CSRF token in the
-X-CSRF-Token header; an API key is never sent implicitly and needs no such token.
+/api/tools/fetch), by the session cookie. The browser sends a cookie on its own, so an
+unsafe request authenticated by it must also carry the session's CSRF token in the
+X-CSRF-Token header. An API key is never sent implicitly and needs no such token.
 """
 
 from __future__ import annotations

@@ -27,7 +27,11 @@ def error_response(status: int, message: str, code: int, **extra: object) -> JSO
 
 async def _nebula_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NebulaError)
-    extra = {"err_data": {key: value for key, value in exc.details.items() if value is not None}} if exc.details else {}
+    extra = (
+        {"err_data": {key: value for key, value in exc.details.items() if value is not None}}
+        if exc.details
+        else {}
+    )
     return error_response(exc.status_code, exc.message, exc.err_code, **extra)
 
 
@@ -44,10 +48,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     return JSONResponse(
-        {"err_msg": message, "err_code": exc.status_code * 1000 + 1}, status_code=exc.status_code, headers=exc.headers
+        {"err_msg": message, "err_code": exc.status_code * 1000 + 1},
+        status_code=exc.status_code,
+        headers=exc.headers,
     )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal server error; the administrators can find details in the server log", 500001)
+    return error_response(
+        500, "internal server error; the administrators can find details in the server log", 500001
+    )

@@ -121,7 +121,9 @@ def item_summary(item: HistoryItem, ids: IdEncoder) -> dict[str, Any]:
     }
 
 
-def item_detail(item: HistoryItem, ids: IdEncoder, creating_job_id: int | None = None) -> dict[str, Any]:
+def item_detail(
+    item: HistoryItem, ids: IdEncoder, creating_job_id: int | None = None
+) -> dict[str, Any]:
     detail = item_summary(item, ids)
     metadata = dict(item.metadata_ or {})
     detail.update(
@@ -141,7 +143,9 @@ def item_detail(item: HistoryItem, ids: IdEncoder, creating_job_id: int | None =
             "api_type": "file",
             "resubmitted": False,
             "annotation": None,
-            "hashes": [{"hash_function": "SHA-256", "hash_value": item.dataset.checksum.split(":", 1)[1]}]
+            "hashes": [
+                {"hash_function": "SHA-256", "hash_value": item.dataset.checksum.split(":", 1)[1]}
+            ]
             if item.dataset.checksum
             else [],
         }
@@ -171,11 +175,19 @@ def job_detail(job: Job, ids: IdEncoder, full: bool = True) -> dict[str, Any]:
     detail.update(
         {
             "inputs": {
-                job_input.name: {"id": ids.encode(job_input.history_item_id), "src": "hda", "uuid": None}
+                job_input.name: {
+                    "id": ids.encode(job_input.history_item_id),
+                    "src": "hda",
+                    "uuid": None,
+                }
                 for job_input in job.inputs
             },
             "outputs": {
-                job_output.name: {"id": ids.encode(job_output.history_item_id), "src": "hda", "uuid": None}
+                job_output.name: {
+                    "id": ids.encode(job_output.history_item_id),
+                    "src": "hda",
+                    "uuid": None,
+                }
                 for job_output in job.outputs
             },
             "output_collections": {},
@@ -200,7 +212,13 @@ def job_detail(job: Job, ids: IdEncoder, full: bool = True) -> dict[str, Any]:
                 "job_stderr": job.info or "",
                 "job_messages": [job.info] if job.info else [],
                 "job_metrics": [
-                    {"name": metric.name, "plugin": "core", "title": metric.name.replace("_", " "), "value": _metric_text(metric.name, metric.value), "raw_value": str(metric.value)}
+                    {
+                        "name": metric.name,
+                        "plugin": "core",
+                        "title": metric.name.replace("_", " "),
+                        "value": _metric_text(metric.name, metric.value),
+                        "raw_value": str(metric.value),
+                    }
                     for metric in job.metrics
                 ],
                 "attempts": job.attempts,

@@ -13,6 +13,7 @@ EXPECTED_PARENTS = {
     "data": None,
     "txt": "data",
     "tabular": "txt",
+    "sam": "tabular",
     "interval": "tabular",
     "bed": "interval",
     "gff": "tabular",

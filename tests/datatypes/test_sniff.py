@@ -183,3 +183,16 @@ def test_sniff_gff_with_bad_frame_is_not_gff(registry: DatatypeRegistry, tmp_pat
     path.write_text("chr1\tsource\tCDS\t100\t200\t.\t-\t5\tgroup1\n")
 
     assert registry.sniff(path) != "gff"
+
+
+def test_sam_alignments_sniff_as_sam(tmp_path):
+    from nebula.datatypes import default_registry
+
+    path = tmp_path / "reads.sam"
+    path.write_text(
+        "@HD\tVN:1.6\n"
+        "read1\t0\tchr1\t100\t60\t10M\t*\t0\t0\tACGTACGTAC\tIIIIIIIIII\n"
+        "read2\t16\tchr1\t200\t30\t10M\t*\t0\t-5\tACGTACGTAC\tIIIIIIIIII\tNM:i:0\n"
+    )
+
+    assert default_registry().sniff(path) == "sam"

@@ -11,8 +11,16 @@ from nebula.model.database import is_current, make_engine, upgrade
 from tests.support.postgres import fresh_database
 
 EXPECTED_TABLES = {
-    "users", "api_keys", "sessions", "histories", "datasets", "history_items",
-    "jobs", "job_inputs", "job_outputs", "job_metrics",
+    "users",
+    "api_keys",
+    "sessions",
+    "histories",
+    "datasets",
+    "history_items",
+    "jobs",
+    "job_inputs",
+    "job_outputs",
+    "job_metrics",
 }
 
 

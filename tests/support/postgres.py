@@ -10,7 +10,9 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, text
 
-ADMIN_URL = os.environ.get("NEBULA_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "NEBULA_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def postgres_available() -> bool:
@@ -30,7 +32,9 @@ def require_postgres() -> None:
         return
     if os.environ.get("CI"):
         pytest.fail(f"PostgreSQL is required in CI but {ADMIN_URL} does not answer")
-    pytest.skip(f"PostgreSQL at {ADMIN_URL} is not running and CI is not set; skipping PostgreSQL tests")
+    pytest.skip(
+        f"PostgreSQL at {ADMIN_URL} is not running and CI is not set; skipping PostgreSQL tests"
+    )
 
 
 @contextmanager

@@ -18,7 +18,7 @@ import yaml
 from nebula.config import BUNDLED_TOOL_PANEL
 
 NEBULA = str(Path(sys.executable).parent / "nebula")
-START_TIMEOUT = 60.0
+START_TIMEOUT = 120.0
 JOB_TOOLS = Path(__file__).resolve().parents[1] / "data" / "job_tools"
 
 
@@ -26,9 +26,15 @@ def write_test_panel(folder: Path) -> Path:
     """Write a tool panel with every bundled tool plus the job system's test tools."""
     panel = yaml.safe_load(BUNDLED_TOOL_PANEL.read_text())
     for section in panel["sections"]:
-        section["tools"] = [str((BUNDLED_TOOL_PANEL.parent / path).resolve()) for path in section["tools"]]
+        section["tools"] = [
+            str((BUNDLED_TOOL_PANEL.parent / path).resolve()) for path in section["tools"]
+        ]
     panel["sections"].append(
-        {"id": "testing", "name": "Testing", "tools": [str(JOB_TOOLS / "sleep.xml"), str(JOB_TOOLS / "fail.xml")]}
+        {
+            "id": "testing",
+            "name": "Testing",
+            "tools": [str(JOB_TOOLS / "sleep.xml"), str(JOB_TOOLS / "fail.xml")],
+        }
     )
     path = folder / "tool_panel.yml"
     path.write_text(yaml.safe_dump(panel))
@@ -41,12 +47,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def create_user(data_dir: Path, email: str, admin: bool = False, env: dict[str, str] | None = None) -> str:
+def create_user(
+    data_dir: Path, email: str, admin: bool = False, env: dict[str, str] | None = None
+) -> str:
     """Create a user with the CLI and return the API key it prints on its last line."""
     command = [NEBULA, "user", "create", email, "--password", "secret-password"]
     if admin:
         command.append("--admin")
-    result = subprocess.run(command, env=server_env(data_dir, env), capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        command, env=server_env(data_dir, env), capture_output=True, text=True, check=True
+    )
     return result.stdout.strip().splitlines()[-1]
 
 
@@ -83,13 +93,17 @@ class NebulaServer:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"nebula serve exited with {self.process.returncode}; see {log.name}")
+                raise RuntimeError(
+                    f"nebula serve exited with {self.process.returncode}; see {log.name}"
+                )
             try:
                 if httpx.get(self.url + "/api/version", timeout=1).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
+        self.process.kill()
+        self.process.wait()
         raise RuntimeError(f"nebula serve did not answer within {START_TIMEOUT} s; see {log.name}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -127,11 +141,19 @@ class Api:
         response.raise_for_status()
         return response.json()["id"]
 
-    def paste(self, history_id: str, content: str, file_type: str = "auto", name: str | None = None) -> dict[str, Any]:
-        inputs: dict[str, Any] = {"file_type": file_type, "files_0|url_paste": content, "files_0|type": "upload_dataset"}
+    def paste(
+        self, history_id: str, content: str, file_type: str = "auto", name: str | None = None
+    ) -> dict[str, Any]:
+        inputs: dict[str, Any] = {
+            "file_type": file_type,
+            "files_0|url_paste": content,
+            "files_0|type": "upload_dataset",
+        }
         if name:
             inputs["files_0|NAME"] = name
-        response = self.post("/api/tools", json={"tool_id": "upload1", "history_id": history_id, "inputs": inputs})
+        response = self.post(
+            "/api/tools", json={"tool_id": "upload1", "history_id": history_id, "inputs": inputs}
+        )
         response.raise_for_status()
         return response.json()
 
@@ -153,7 +175,9 @@ class Api:
             time.sleep(0.1)
         raise TimeoutError(f"dataset {dataset_id} did not finish within {timeout} s")
 
-    def upload_text(self, history_id: str, content: str, file_type: str = "auto", name: str | None = None) -> dict[str, Any]:
+    def upload_text(
+        self, history_id: str, content: str, file_type: str = "auto", name: str | None = None
+    ) -> dict[str, Any]:
         """Paste content, wait for the upload job and return the finished dataset."""
         response = self.paste(history_id, content, file_type, name)
         self.wait_for_job(response["jobs"][0]["id"])
@@ -185,11 +209,16 @@ class NebulaWorker:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"nebula worker exited with {self.process.returncode}; see {self.log_path}")
+                raise RuntimeError(
+                    f"nebula worker exited with {self.process.returncode}; see {self.log_path}"
+                )
             if b" ready." in self.log_path.read_bytes():
                 return self
             time.sleep(0.1)
-        raise RuntimeError(f"nebula worker did not become ready within {START_TIMEOUT} s; see {self.log_path}")
+        self.kill()
+        raise RuntimeError(
+            f"nebula worker did not become ready within {START_TIMEOUT} s; see {self.log_path}"
+        )
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool processes at once, as a crashed host would."""

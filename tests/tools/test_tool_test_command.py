@@ -29,10 +29,19 @@ BROKEN_TOOL = """<tool id="broken_merge" name="Broken merge" version="1.0.0">
 """
 
 
-def _run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("NEBULA_")}
     environment.update(env or {})
-    return subprocess.run([NEBULA, "tool-test", *args], capture_output=True, text=True, env=environment, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [NEBULA, "tool-test", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 def test_intersect_tests_pass_one_line_each(tmp_path: Path) -> None:
@@ -40,7 +49,9 @@ def test_intersect_tests_pass_one_line_each(tmp_path: Path) -> None:
 
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert [line.split(" (")[0] for line in lines[:-1]] == [f"PASS gops_intersect_1 test {n}" for n in range(1, 8)]
+    assert [line.split(" (")[0] for line in lines[:-1]] == [
+        f"PASS gops_intersect_1 test {n}" for n in range(1, 8)
+    ]
     assert lines[-1] == "7 passed, 0 failed"
 
 

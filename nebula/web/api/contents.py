@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nebula.errors import NotFound
+from nebula.errors import NotFound, RequestError
 from nebula.managers import datasets as dataset_manager
 from nebula.managers.actors import Actor
 from nebula.managers.histories import get_history
@@ -56,9 +56,38 @@ def list_contents(
     return [item_summary(item, nebula.ids) for item in items]
 
 
+@router.post("/api/histories/{history_id}/contents")
+def copy_content(
+    history_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    nebula: Nebula,
+    body: dict[str, Any] = Body(default_factory=dict),
+) -> dict[str, Any]:
+    """Copy a dataset the actor may read into this history, as Galaxy's
+    `{"source": "hda", "content": ID, "type": "dataset"}` request does."""
+    source_kind = body.get("source")
+    content_type = body.get("type", "dataset")
+    if source_kind != "hda":
+        raise RequestError(f"copy source must be 'hda' (a history dataset), got {source_kind!r}")
+    if content_type != "dataset":
+        raise RequestError(f"copy type must be 'dataset', got {content_type!r}")
+    content = body.get("content")
+    if not isinstance(content, str) or not content:
+        raise RequestError(f"copy content must be the id of a dataset, got {content!r}")
+    history = dataset_manager.history_for_write(
+        session, actor, decode_id(nebula.ids, history_id, "history")
+    )
+    source = dataset_manager.get_item(session, actor, decode_id(nebula.ids, content, "dataset"))
+    copy = dataset_manager.copy_item(session, source, history)
+    return item_detail(copy, nebula.ids)
+
+
 @router.get("/api/histories/{history_id}/contents/{item_id}")
 @router.get("/api/histories/{history_id}/contents/datasets/{item_id}")
-def show_content(history_id: str, item_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula) -> dict[str, Any]:
+def show_content(
+    history_id: str, item_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula
+) -> dict[str, Any]:
     item = _item_in_history(session, actor, nebula.ids, history_id, item_id)
     return item_detail(item, nebula.ids, creating_job_id(session, item))
 
@@ -90,7 +119,9 @@ def delete_content(
     body: dict[str, Any] | None = Body(default=None),
 ) -> dict[str, Any]:
     item = _item_in_history(session, actor, nebula.ids, history_id, item_id)
-    should_purge = bool(parse_bool(purge, "purge", default=False)) or bool((body or {}).get("purge"))
+    should_purge = bool(parse_bool(purge, "purge", default=False)) or bool(
+        (body or {}).get("purge")
+    )
     dataset_manager.delete_item(session, item, nebula.object_store, purge=should_purge)
     return {"id": nebula.ids.encode(item.id), "deleted": item.deleted, "purged": item.purged}
 
@@ -108,17 +139,25 @@ def display_content(
     preview: str | None = None,
 ) -> Response:
     item = _item_in_history(session, actor, nebula.ids, history_id, item_id)
-    return display_item(item, nebula.object_store, to_ext, offset, ck_size, bool(parse_bool(preview, "preview", False)))
+    return display_item(
+        item,
+        nebula.object_store,
+        to_ext,
+        offset,
+        ck_size,
+        bool(parse_bool(preview, "preview", False)),
+    )
 
 
 def creating_job_id(session: Session, item: HistoryItem) -> int | None:
-    return session.scalar(select(JobOutput.job_id).where(JobOutput.history_item_id == item.id).limit(1))
+    return session.scalar(
+        select(JobOutput.job_id).where(JobOutput.history_item_id == item.id).limit(1)
+    )
 
 
-
-
-
-def _item_in_history(session: Session, actor: Actor, ids: IdEncoder, history_id: str, item_id: str) -> HistoryItem:
+def _item_in_history(
+    session: Session, actor: Actor, ids: IdEncoder, history_id: str, item_id: str
+) -> HistoryItem:
     history = get_history(session, actor, decode_id(ids, history_id, "history"))
     item = dataset_manager.get_item(session, actor, decode_id(ids, item_id, "dataset"))
     if item.history_id != history.id:

@@ -29,7 +29,11 @@ def list_datasets(
     limit: int = Query(default=500, ge=0, le=5000),
     offset: int = Query(default=0, ge=0),
 ) -> list[dict[str, Any]]:
-    query = select(HistoryItem).join(History, History.id == HistoryItem.history_id).where(HistoryItem.purged.is_(False))
+    query = (
+        select(HistoryItem)
+        .join(History, History.id == HistoryItem.history_id)
+        .where(HistoryItem.purged.is_(False))
+    )
     if history_id is not None:
         history = get_history(session, actor, decode_id(nebula.ids, history_id, "history"))
         query = query.where(HistoryItem.history_id == history.id)
@@ -42,14 +46,20 @@ def list_datasets(
 
 
 @router.get("/api/datasets/{dataset_id}")
-def show_dataset(dataset_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula) -> dict[str, Any]:
+def show_dataset(
+    dataset_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula
+) -> dict[str, Any]:
     item = dataset_manager.get_item(session, actor, decode_id(nebula.ids, dataset_id, "dataset"))
     return item_detail(item, nebula.ids, creating_job_id(session, item))
 
 
 @router.put("/api/datasets/{dataset_id}")
 def update_dataset(
-    dataset_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula, body: dict[str, Any] = Body(default_factory=dict)
+    dataset_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    nebula: Nebula,
+    body: dict[str, Any] = Body(default_factory=dict),
 ) -> dict[str, Any]:
     item = dataset_manager.get_item(session, actor, decode_id(nebula.ids, dataset_id, "dataset"))
     dataset_manager.update_item(session, item, body, nebula.datatypes, nebula.object_store)
@@ -58,10 +68,16 @@ def update_dataset(
 
 @router.delete("/api/datasets/{dataset_id}")
 def delete_dataset(
-    dataset_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula, purge: str | None = None
+    dataset_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    nebula: Nebula,
+    purge: str | None = None,
 ) -> dict[str, Any]:
     item = dataset_manager.get_item(session, actor, decode_id(nebula.ids, dataset_id, "dataset"))
-    dataset_manager.delete_item(session, item, nebula.object_store, purge=bool(parse_bool(purge, "purge", False)))
+    dataset_manager.delete_item(
+        session, item, nebula.object_store, purge=bool(parse_bool(purge, "purge", False))
+    )
     return {"id": nebula.ids.encode(item.id), "deleted": item.deleted, "purged": item.purged}
 
 
@@ -77,4 +93,11 @@ def display_dataset(
     preview: str | None = None,
 ) -> Response:
     item = dataset_manager.get_item(session, actor, decode_id(nebula.ids, dataset_id, "dataset"))
-    return display_item(item, nebula.object_store, to_ext, offset, ck_size, bool(parse_bool(preview, "preview", False)))
+    return display_item(
+        item,
+        nebula.object_store,
+        to_ext,
+        offset,
+        ck_size,
+        bool(parse_bool(preview, "preview", False)),
+    )

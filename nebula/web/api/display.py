@@ -26,7 +26,9 @@ def display_item(
     if item.purged or item.dataset.purged:
         raise Conflict(f"dataset {item.hid} ('{item.name}') has been purged; its content is gone")
     if item.dataset.state != DatasetState.OK:
-        raise Conflict(f"dataset {item.hid} ('{item.name}') is {item.dataset.state.value}, so it has no content to display yet")
+        raise Conflict(
+            f"dataset {item.hid} ('{item.name}') is {item.dataset.state.value}, so it has no content to display yet"
+        )
     key = item.dataset.object_key
     if not store.exists(key):
         raise NotFound(f"the file of dataset {item.hid} ('{item.name}') is missing from storage")
@@ -43,10 +45,17 @@ def display_item(
     headers = {"Content-Length": str(length)}
     media_type = "text/plain; charset=utf-8" if _is_text(item) else "application/octet-stream"
     if to_ext:
-        filename = _UNSAFE_FILENAME.sub("_", f"Nebula{item.hid}-[{item.name}]").strip("_")[:200] or "dataset"
-        headers["Content-Disposition"] = f'attachment; filename="{filename}.{_UNSAFE_FILENAME.sub("", to_ext)}"'
+        filename = (
+            _UNSAFE_FILENAME.sub("_", f"Nebula{item.hid}-[{item.name}]").strip("_")[:200]
+            or "dataset"
+        )
+        headers["Content-Disposition"] = (
+            f'attachment; filename="{filename}.{_UNSAFE_FILENAME.sub("", to_ext)}"'
+        )
         media_type = "application/octet-stream"
-    return StreamingResponse(_read_range(store, key, start, length), media_type=media_type, headers=headers)
+    return StreamingResponse(
+        _read_range(store, key, start, length), media_type=media_type, headers=headers
+    )
 
 
 def _read_range(store: ObjectStore, key: str, start: int, length: int):  # type: ignore[no-untyped-def]

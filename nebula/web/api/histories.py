@@ -31,21 +31,30 @@ def list_histories(
     filters = parse_filters(q, qv)
     deleted_filter = parse_bool(filters.pop("deleted", deleted), "deleted", default=False)
     histories = history_manager.list_histories(
-        session, actor, deleted=deleted_filter, all_users=bool(parse_bool(all, "all", default=False))
+        session,
+        actor,
+        deleted=deleted_filter,
+        all_users=bool(parse_bool(all, "all", default=False)),
     )
     name_filter = filters.pop("name", None) or filters.pop("name-eq", None)
     name_contains = filters.pop("name-contains", None)
     filters.pop("purged", None)
     if filters:
-        raise RequestError(f"unsupported history filters: {', '.join(filters)}; supported: name, name-contains, deleted, purged")
+        raise RequestError(
+            f"unsupported history filters: {', '.join(filters)}; supported: name, name-contains, deleted, purged"
+        )
     if name_filter is not None:
         histories = [history for history in histories if history.name == name_filter]
     if name_contains is not None:
-        histories = [history for history in histories if name_contains.lower() in history.name.lower()]
+        histories = [
+            history for history in histories if name_contains.lower() in history.name.lower()
+        ]
     counts = _item_counts(session, [history.id for history in histories])
     if view == "detailed":
         return [history_detail(session, history, nebula.ids) for history in histories]
-    return [history_summary(history, nebula.ids, counts.get(history.id, 0)) for history in histories]
+    return [
+        history_summary(history, nebula.ids, counts.get(history.id, 0)) for history in histories
+    ]
 
 
 @router.get("/api/histories/most_recently_used")
@@ -58,7 +67,10 @@ def most_recently_used(actor: CurrentActor, session: DbSession, nebula: Nebula) 
 
 @router.post("/api/histories")
 def create_history(
-    actor: CurrentActor, session: DbSession, nebula: Nebula, body: dict[str, Any] = Body(default_factory=dict)
+    actor: CurrentActor,
+    session: DbSession,
+    nebula: Nebula,
+    body: dict[str, Any] = Body(default_factory=dict),
 ) -> dict[str, Any]:
     name = body.get("name")
     if name is not None and not isinstance(name, str):
@@ -68,17 +80,31 @@ def create_history(
 
 
 @router.get("/api/histories/{history_id}")
-def show_history(history_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula) -> dict[str, Any]:
-    history = history_manager.get_history(session, actor, decode_id(nebula.ids, history_id, "history"))
+def show_history(
+    history_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula
+) -> dict[str, Any]:
+    history = history_manager.get_history(
+        session, actor, decode_id(nebula.ids, history_id, "history")
+    )
     return history_detail(session, history, nebula.ids)
 
 
 @router.put("/api/histories/{history_id}")
 def update_history(
-    history_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula, body: dict[str, Any] = Body(default_factory=dict)
+    history_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    nebula: Nebula,
+    body: dict[str, Any] = Body(default_factory=dict),
 ) -> dict[str, Any]:
-    history = history_manager.get_history(session, actor, decode_id(nebula.ids, history_id, "history"))
-    changes = {key: value for key, value in body.items() if key not in ("tags", "published", "importable", "purged")}
+    history = history_manager.get_history(
+        session, actor, decode_id(nebula.ids, history_id, "history")
+    )
+    changes = {
+        key: value
+        for key, value in body.items()
+        if key not in ("tags", "published", "importable", "purged")
+    }
     history_manager.update_history(session, history, changes)
     return history_detail(session, history, nebula.ids)
 
@@ -92,16 +118,24 @@ def delete_history(
     purge: str | None = None,
     body: dict[str, Any] | None = Body(default=None),
 ) -> dict[str, Any]:
-    history = history_manager.get_history(session, actor, decode_id(nebula.ids, history_id, "history"))
-    should_purge = bool(parse_bool(purge, "purge", default=False)) or bool((body or {}).get("purge"))
+    history = history_manager.get_history(
+        session, actor, decode_id(nebula.ids, history_id, "history")
+    )
+    should_purge = bool(parse_bool(purge, "purge", default=False)) or bool(
+        (body or {}).get("purge")
+    )
     history_manager.delete_history(session, history, purge=should_purge)
     return history_detail(session, history, nebula.ids)
 
 
 @router.put("/api/histories/{history_id}/undelete")
 @router.post("/api/histories/deleted/{history_id}/undelete")
-def undelete_history(history_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula) -> dict[str, Any]:
-    history = history_manager.get_history(session, actor, decode_id(nebula.ids, history_id, "history"))
+def undelete_history(
+    history_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula
+) -> dict[str, Any]:
+    history = history_manager.get_history(
+        session, actor, decode_id(nebula.ids, history_id, "history")
+    )
     history_manager.update_history(session, history, {"deleted": False})
     return history_detail(session, history, nebula.ids)
 

@@ -34,7 +34,9 @@ def list_jobs(
     known = {job_state.value for job_state in JobState}
     unknown = [value for value in states if value not in known]
     if unknown:
-        raise RequestError(f"unknown job state {unknown[0]!r}; known states: {', '.join(sorted(known))}")
+        raise RequestError(
+            f"unknown job state {unknown[0]!r}; known states: {', '.join(sorted(known))}"
+        )
     history_pk = None
     if history_id is not None:
         history_pk = get_history(session, actor, decode_id(nebula.ids, history_id, "history")).id
@@ -60,18 +62,30 @@ def cancel_job(job_id: str, actor: CurrentActor, session: DbSession, nebula: Neb
 
 
 @router.get("/api/jobs/{job_id}/metrics")
-def job_metrics(job_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula) -> list[dict[str, Any]]:
+def job_metrics(
+    job_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula
+) -> list[dict[str, Any]]:
     job = job_manager.get_job(session, actor, decode_id(nebula.ids, job_id, "job"))
     return job_detail(job, nebula.ids, full=True)["job_metrics"]
 
 
 @router.get("/api/jobs/{job_id}/inputs")
-def job_inputs(job_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula) -> list[dict[str, Any]]:
+def job_inputs(
+    job_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula
+) -> list[dict[str, Any]]:
     job = job_manager.get_job(session, actor, decode_id(nebula.ids, job_id, "job"))
-    return [{"name": ji.name, "dataset": {"id": nebula.ids.encode(ji.history_item_id), "src": "hda"}} for ji in job.inputs]
+    return [
+        {"name": ji.name, "dataset": {"id": nebula.ids.encode(ji.history_item_id), "src": "hda"}}
+        for ji in job.inputs
+    ]
 
 
 @router.get("/api/jobs/{job_id}/outputs")
-def job_outputs(job_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula) -> list[dict[str, Any]]:
+def job_outputs(
+    job_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula
+) -> list[dict[str, Any]]:
     job = job_manager.get_job(session, actor, decode_id(nebula.ids, job_id, "job"))
-    return [{"name": jo.name, "dataset": {"id": nebula.ids.encode(jo.history_item_id), "src": "hda"}} for jo in job.outputs]
+    return [
+        {"name": jo.name, "dataset": {"id": nebula.ids.encode(jo.history_item_id), "src": "hda"}}
+        for jo in job.outputs
+    ]

@@ -56,7 +56,10 @@ async def read_tool_request(request: Request, actor: CurrentActor, nebula: Nebul
     form = await request.form()
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
-            parsed.files[key] = (await staging.write_stream(_chunks(value)), value.filename or "uploaded file")
+            parsed.files[key] = (
+                await staging.write_stream(_chunks(value)),
+                value.filename or "uploaded file",
+            )
         else:
             parsed.payload[key] = _maybe_json(key, value)
     return parsed
@@ -66,14 +69,18 @@ ToolRequestBody = Annotated[ToolRequest, Depends(read_tool_request)]
 
 
 @router.get("/api/tools")
-def list_tools(nebula: Nebula, in_panel: str | None = None, q: str | None = None, tool_id: str | None = None) -> Any:
+def list_tools(
+    nebula: Nebula, in_panel: str | None = None, q: str | None = None, tool_id: str | None = None
+) -> Any:
     toolbox = nebula.toolbox
     if q is not None:
         needle = q.lower()
         return [
             tool.id
             for tool in toolbox.tools()
-            if needle in tool.id.lower() or needle in tool.name.lower() or needle in (tool.description or "").lower()
+            if needle in tool.id.lower()
+            or needle in tool.name.lower()
+            or needle in (tool.description or "").lower()
         ]
     if tool_id is not None:
         return [toolbox.get(tool_id).to_dict()]
@@ -114,7 +121,9 @@ def run_tool(
 
 
 @router.post("/api/tools/fetch")
-def fetch(body: ToolRequestBody, actor: CurrentActor, session: DbSession, nebula: Nebula, request: Request) -> dict[str, Any]:
+def fetch(
+    body: ToolRequestBody, actor: CurrentActor, session: DbSession, nebula: Nebula, request: Request
+) -> dict[str, Any]:
     payload = body.payload
     history_id = payload.get("history_id")
     if not isinstance(history_id, str):
@@ -129,13 +138,21 @@ def fetch(body: ToolRequestBody, actor: CurrentActor, session: DbSession, nebula
     for target_number, target in enumerate(targets):
         destination = (target or {}).get("destination", {}).get("type")
         if destination != "hdas":
-            raise RequestError(f"targets[{target_number}]: destination type {destination!r} is not supported; use 'hdas'")
-        for element_number, element in enumerate(target.get("elements") or target.get("items") or []):
+            raise RequestError(
+                f"targets[{target_number}]: destination type {destination!r} is not supported; use 'hdas'"
+            )
+        for element_number, element in enumerate(
+            target.get("elements") or target.get("items") or []
+        ):
             where = f"targets[{target_number}].elements[{element_number}]"
-            item, used_file = _fetch_item(element, where, payload, body.files, file_index, actor, nebula)
+            item, used_file = _fetch_item(
+                element, where, payload, body.files, file_index, actor, nebula
+            )
             file_index += used_file
             items.append(item)
-    job = queue_upload(session, actor, history, nebula.toolbox.get(UPLOAD_TOOL_ID), items, nebula.datatypes)
+    job = queue_upload(
+        session, actor, history, nebula.toolbox.get(UPLOAD_TOOL_ID), items, nebula.datatypes
+    )
     return _job_response(session, job, nebula, request)
 
 
@@ -167,7 +184,9 @@ def _fetch_item(
         path, filename = _staged_file(key, payload, files, actor, staging)
         return UploadItem(path, name or filename, **options), 1
     if src in ("url", "path", "ftp_import", "server_dir"):
-        raise RequestError(f"{where}: uploads from src {src!r} are not supported by Nebula; upload the file itself")
+        raise RequestError(
+            f"{where}: uploads from src {src!r} are not supported by Nebula; upload the file itself"
+        )
     raise RequestError(f"{where}: src must be 'files' or 'pasted', got {src!r}")
 
 
@@ -198,10 +217,18 @@ def _upload1_items(
             items.append(UploadItem(path, name or filename, **options))
         elif isinstance(group.get("url_paste"), str) and group["url_paste"] != "":
             if group["url_paste"].strip().lower().startswith(("http://", "https://", "ftp://")):
-                raise RequestError(f"files_{index}|url_paste: fetching URLs is not supported by Nebula; paste the content or upload the file")
-            items.append(UploadItem(staging.write_text(group["url_paste"]), name or "Pasted Entry", **options))
+                raise RequestError(
+                    f"files_{index}|url_paste: fetching URLs is not supported by Nebula; paste the content or upload the file"
+                )
+            items.append(
+                UploadItem(
+                    staging.write_text(group["url_paste"]), name or "Pasted Entry", **options
+                )
+            )
     if not items:
-        raise RequestError("upload1 needs files_0|file_data (a file) or files_0|url_paste (pasted text)")
+        raise RequestError(
+            "upload1 needs files_0|file_data (a file) or files_0|url_paste (pasted text)"
+        )
     return items
 
 
@@ -219,7 +246,11 @@ def _upload_groups(inputs: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 
 def _staged_file(
-    key: str, payload: dict[str, Any], files: dict[str, tuple[Path, str]], actor: Actor, staging: UploadStaging
+    key: str,
+    payload: dict[str, Any],
+    files: dict[str, tuple[Path, str]],
+    actor: Actor,
+    staging: UploadStaging,
 ) -> tuple[Path, str]:
     if key in files:
         return files[key]
@@ -228,10 +259,14 @@ def _staged_file(
         upload_id = str(reference["session_id"])
         check_upload_owner(staging, upload_id, actor)
         return staging.staged_upload(upload_id), str(reference.get("name") or "uploaded file")
-    raise RequestError(f"{key} is missing: attach the file or give the session_id of a finished tus upload")
+    raise RequestError(
+        f"{key} is missing: attach the file or give the session_id of a finished tus upload"
+    )
 
 
-def _job_response(session: Session, job: Job, nebula: NebulaApp, request: Request) -> dict[str, Any]:
+def _job_response(
+    session: Session, job: Job, nebula: NebulaApp, request: Request
+) -> dict[str, Any]:
     wake = getattr(request.app.state, "wake_handler", None)
     if wake is not None:
         wake()

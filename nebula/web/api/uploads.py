@@ -52,21 +52,31 @@ def tus_options() -> Response:
 def tus_create(request: Request, actor: CurrentActor, nebula: Nebula) -> Response:
     length_header = request.headers.get("upload-length")
     if length_header is None:
-        raise RequestError("the Upload-Length header is required; deferred lengths are not supported")
+        raise RequestError(
+            "the Upload-Length header is required; deferred lengths are not supported"
+        )
     try:
         length = int(length_header)
     except ValueError:
         raise RequestError(f"Upload-Length must be an integer, got {length_header!r}") from None
     if not 0 <= length <= MAX_UPLOAD_BYTES:
-        raise RequestError(f"Upload-Length must be between 0 and {MAX_UPLOAD_BYTES} bytes, got {length}")
+        raise RequestError(
+            f"Upload-Length must be between 0 and {MAX_UPLOAD_BYTES} bytes, got {length}"
+        )
 
     uploads = staging(nebula)
     upload_id = uploads.new_id()
     uploads.path(upload_id).touch()
-    info = {"length": length, "metadata": request.headers.get("upload-metadata", ""), "owner": _owner(actor)}
+    info = {
+        "length": length,
+        "metadata": request.headers.get("upload-metadata", ""),
+        "owner": _owner(actor),
+    }
     uploads.info_path(upload_id).write_text(json.dumps(info))
     logger.info("upload %s created: %d bytes, user %s", upload_id, length, actor.user_id)
-    return Response(status_code=201, headers={**_TUS_HEADERS, "Location": f"{ENDPOINT}/{upload_id}"})
+    return Response(
+        status_code=201, headers={**_TUS_HEADERS, "Location": f"{ENDPOINT}/{upload_id}"}
+    )
 
 
 @router.head(ENDPOINT + "/{upload_id}")
@@ -76,21 +86,34 @@ def tus_offset(upload_id: str, actor: CurrentActor, nebula: Nebula) -> Response:
     offset = uploads.path(upload_id).stat().st_size
     return Response(
         status_code=200,
-        headers={**_TUS_HEADERS, "Upload-Offset": str(offset), "Upload-Length": str(info["length"]), "Cache-Control": "no-store"},
+        headers={
+            **_TUS_HEADERS,
+            "Upload-Offset": str(offset),
+            "Upload-Length": str(info["length"]),
+            "Cache-Control": "no-store",
+        },
     )
 
 
 @router.patch(ENDPOINT + "/{upload_id}")
-async def tus_append(upload_id: str, request: Request, actor: CurrentActor, nebula: Nebula) -> Response:
+async def tus_append(
+    upload_id: str, request: Request, actor: CurrentActor, nebula: Nebula
+) -> Response:
     uploads = staging(nebula)
     info = _owned_info(uploads, upload_id, actor)
     if request.headers.get("content-type", "") != "application/offset+octet-stream":
-        return Response(status_code=415, headers=_TUS_HEADERS, content="Content-Type must be application/offset+octet-stream")
+        return Response(
+            status_code=415,
+            headers=_TUS_HEADERS,
+            content="Content-Type must be application/offset+octet-stream",
+        )
     path = uploads.path(upload_id)
     offset = path.stat().st_size
     claimed = request.headers.get("upload-offset")
     if claimed is None or not claimed.isdigit() or int(claimed) != offset:
-        raise Conflict(f"Upload-Offset {claimed!r} does not match the {offset} bytes received so far; ask with HEAD and resume")
+        raise Conflict(
+            f"Upload-Offset {claimed!r} does not match the {offset} bytes received so far; ask with HEAD and resume"
+        )
 
     written = offset
     with open(path, "ab") as handle:
@@ -98,7 +121,9 @@ async def tus_append(upload_id: str, request: Request, actor: CurrentActor, nebu
             written += len(chunk)
             if written > info["length"]:
                 handle.truncate(offset)
-                raise RequestError(f"upload {upload_id} would exceed its declared length of {info['length']} bytes")
+                raise RequestError(
+                    f"upload {upload_id} would exceed its declared length of {info['length']} bytes"
+                )
             handle.write(chunk)
     return Response(status_code=204, headers={**_TUS_HEADERS, "Upload-Offset": str(written)})
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from nebula.app import NebulaApp
 from nebula.errors import NotFound
-from nebula.managers.actors import Actor
 from nebula.managers import users as user_manager
+from nebula.managers.actors import Actor
 from nebula.model import User
 from nebula.web.api.params import decode_id
 from nebula.web.deps import AdminActor, CurrentActor, DbSession, Nebula
@@ -43,14 +43,20 @@ def list_users(actor: CurrentActor, session: DbSession, nebula: Nebula) -> list[
 
 
 @router.get("/api/users/{user_id}")
-def show_user(user_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula) -> dict[str, Any]:
+def show_user(
+    user_id: str, actor: CurrentActor, session: DbSession, nebula: Nebula
+) -> dict[str, Any]:
     user = _visible_user(user_id, actor, session, nebula)
     return user_dict(user, nebula.ids, user_manager.disk_usage(session, user))
 
 
 @router.post("/api/users")
-def create_user(body: UserCreate, actor: AdminActor, session: DbSession, nebula: Nebula) -> dict[str, Any]:
-    user = user_manager.create_user(session, body.email, body.password, body.username, body.is_admin)
+def create_user(
+    body: UserCreate, actor: AdminActor, session: DbSession, nebula: Nebula
+) -> dict[str, Any]:
+    user = user_manager.create_user(
+        session, body.email, body.password, body.username, body.is_admin
+    )
     return user_dict(user, nebula.ids)
 
 
@@ -65,6 +71,8 @@ def _visible_user(user_id: str, actor: Actor, session: Session, nebula: NebulaAp
     if user_id == "current" and actor.user is not None:
         return actor.user
     user = session.get(User, decode_id(nebula.ids, user_id, "user"))
-    if user is None or not (actor.is_admin or (actor.user is not None and actor.user.id == user.id)):
+    if user is None or not (
+        actor.is_admin or (actor.user is not None and actor.user.id == user.id)
+    ):
         raise NotFound("user not found")
     return user

@@ -16,7 +16,11 @@ router = APIRouter(tags=["server"])
 @router.get("/api/version")
 def version() -> dict[str, Any]:
     """Report the Galaxy API version Nebula follows; BioBlend chooses features by it."""
-    return {"version_major": API_VERSION_MAJOR, "version_minor": "0", "extra": {"nebula": __version__}}
+    return {
+        "version_major": API_VERSION_MAJOR,
+        "version_minor": "0",
+        "extra": {"nebula": __version__},
+    }
 
 
 @router.get("/api/whoami")

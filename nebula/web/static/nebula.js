@@ -6,7 +6,7 @@
 (function () {
   const csrfToken = () => document.querySelector('meta[name="csrf-token"]').content;
 
-  // --- htmx: swap 422 answers (a form with its errors), report the other failures ---
+  // --- htmx: swap 422 responses (a form with its errors), report the other failures ---
   if (window.htmx) {
     htmx.config.responseHandling = [
       { code: "204", swap: false },
@@ -25,7 +25,7 @@
 
   document.addEventListener("htmx:responseError", (event) => {
     const text = event.detail.xhr.responseText || "";
-    // The server answers htmx requests with an escaped HTML fragment that names the problem.
+    // For htmx requests the server returns an escaped HTML fragment that names the problem.
     showFlash(text.trim().startsWith("<") ? text : "<p class=\"error\">The request failed (" + event.detail.xhr.status + ").</p>");
   });
   document.addEventListener("htmx:sendError", () => {
@@ -245,6 +245,7 @@
     const elements = payload.targets[0].elements;
     const button = form.querySelector("#upload-start");
     button.disabled = true;
+
     try {
       for (const [index, entry] of pending.entries()) {
         setStatus("Uploading " + entry.file.name + "…", false);
@@ -271,7 +272,7 @@
   document.addEventListener("change", (event) => {
     if (event.target.id === "upload-files") {
       addFiles(event.target.files);
-      // The list holds the files now; clearing lets the same file be chosen again.
+      // The list contains the files now, and clearing lets the same file be chosen again.
       event.target.value = "";
     }
   });

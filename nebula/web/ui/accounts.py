@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -32,6 +32,8 @@ def login(
     try:
         user = authenticate(ctx.db, email, password)
     except AuthenticationRequired as exc:
+        # The email is not logged: a mistyped password is sometimes typed into that field.
+        logger.info("login failed for session %s", ctx.browser.id)
         return ctx.render("account/login.html", status_code=401, email=email, error=exc.message)
     return _logged_in(ctx, user)
 
@@ -49,7 +51,7 @@ def register(
     confirm: Annotated[str, Form()] = "",
     username: Annotated[str, Form()] = "",
 ) -> HTMLResponse | RedirectResponse:
-    values = {"email": email, "username": username}
+    values: dict[str, Any] = {"email": email, "username": username}
     if password != confirm:
         return ctx.render("account/register.html", status_code=400, error="the two passwords differ; type the same password twice", **values)
     if not password:
@@ -57,6 +59,7 @@ def register(
     try:
         user = create_user(ctx.db, email, password, username.strip() or None)
     except (RequestError, Conflict) as exc:
+        logger.info("registration rejected for session %s: %s", ctx.browser.id, exc.message)
         return ctx.render("account/register.html", status_code=exc.status_code, error=exc.message, **values)
     logger.info("user %s registered from the web pages", user.id)
     return _logged_in(ctx, user)

@@ -1,5 +1,5 @@
-"""What every page request needs: the browser session, the actor, the current history,
-the CSRF token, and a way to render a template with them.
+"""The context of every page request: the browser session, the actor, the current history,
+the CSRF token, and template rendering with them.
 
 The dependency starts an anonymous session for a visitor without a valid cookie. For an
 unsafe method it first checks the CSRF token, sent by htmx in the X-CSRF-Token header or

@@ -1,8 +1,8 @@
 """The session cookie and the CSRF token derived from it.
 
-The cookie holds `token.signature`: a random session token and its HMAC-SHA256 under a
+The cookie contains `token.signature`: a random session token and its HMAC-SHA256 under a
 key derived from the deployment's secret. A forged or truncated cookie is rejected before
-the database is asked. The CSRF token is a second HMAC of the session token, so it needs
+any database query. The CSRF token is a second HMAC of the session token, so it needs
 no storage, differs per session and changes when the token is replaced at login.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -76,8 +77,8 @@ class SessionCookieMiddleware:
     """Adds the Set-Cookie header that a request queued, to whatever response it gets.
 
     Pages return their responses directly, and FastAPI does not copy the headers that
-    dependencies set onto such responses, so the cookie is added here instead; redirects
-    and error pages get it too.
+    dependencies set onto such responses. So the cookie is added here, which also covers
+    redirects and error pages.
     """
 
     def __init__(self, app: ASGIApp) -> None:

@@ -1,12 +1,13 @@
 """A dataset's row in the history panel: its details and the changes a user makes there.
 
-Every change answers with the dataset's row, details open, and refreshes the panel's
-header (state counts and size) out of band. A change the managers reject answers 422 with
-the reason shown in the row.
+Every change returns the dataset's row with its details open, and refreshes the panel's
+header (state counts and size) out of band. A change that the managers reject returns 422
+with the reason shown in the row.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
@@ -20,6 +21,8 @@ from nebula.web.api.params import decode_id
 from nebula.web.ui.context import Page, PageContext
 from nebula.web.ui.history_panel import build_panel
 from nebula.web.ui.history_queries import creating_job
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,6 +76,7 @@ def _change(ctx: PageContext, dataset_id: str, changes: dict[str, object]) -> HT
         update_item(ctx.db, item, changes, ctx.nebula.datatypes, ctx.nebula.object_store)
     except (RequestError, Conflict, DatatypeError) as exc:
         # Each change is checked before anything is written, so nothing needs undoing.
+        logger.info("change of dataset %s rejected for session %s: %s", item.id, ctx.browser.id, exc.message)
         return _row(ctx, item, error=exc.message, status_code=422)
     return _row(ctx, item)
 

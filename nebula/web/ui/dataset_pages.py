@@ -1,8 +1,8 @@
 """Reading one page of a dataset for display, without reading the whole file.
 
-Pages are addressed by byte offsets: a page starts at a line boundary and the next page
-starts where this one stopped reading, so opening page 500 of a large table costs one seek
-and 100 lines, not a scan of everything before it. The page before is found by reading
+Pages are addressed by byte offsets. A page starts at a line boundary, and the next page
+starts where this one stopped reading. So opening page 500 of a large table costs one
+seek and 100 lines, not a scan of everything before it. The page before is found by reading
 backwards from the offset.
 """
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
@@ -12,7 +14,12 @@ from nebula.model import DatasetState, HistoryItem
 from nebula.web.api.params import decode_id
 from nebula.web.ui.context import Page
 from nebula.web.ui.dataset_actions import details_values
-from nebula.web.ui.dataset_pages import ROWS_PER_PAGE, column_headers, read_table_page, read_text_chunk
+from nebula.web.ui.dataset_pages import (
+    ROWS_PER_PAGE,
+    column_headers,
+    read_table_page,
+    read_text_chunk,
+)
 from nebula.web.ui.history_panel import build_panel
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +34,7 @@ def view(dataset_id: str, ctx: Page, offset: int = Query(default=0, ge=0), row: 
     item = get_item(ctx.db, ctx.actor, decode_id(ctx.nebula.ids, dataset_id, "dataset"))
     if item.purged or item.dataset.purged:
         raise NotFound(f"dataset {item.hid} ('{item.name}') has been purged; its content is gone")
-    values = {"item": item, "item_id": dataset_id, "panel": build_panel(ctx), **_job_values(ctx, item)}
+    values: dict[str, Any] = {"item": item, "item_id": dataset_id, "panel": build_panel(ctx), **_job_values(ctx, item)}
     if item.dataset.state != DatasetState.OK:
         return ctx.render("datasets/view.html", mode="unfinished", **values)
 
@@ -69,6 +76,6 @@ def _is_a(item: HistoryItem, parent: str, datatypes: DatatypeRegistry) -> bool:
         return False
 
 
-def _job_values(ctx: Page, item: HistoryItem) -> dict[str, object]:
+def _job_values(ctx: Page, item: HistoryItem) -> dict[str, Any]:
     values = details_values(ctx, item)
     return {"job": values["job"], "metadata": values["metadata"]}

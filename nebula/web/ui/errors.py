@@ -1,15 +1,16 @@
 """Errors on the web pages as HTML, in words; the API keeps its JSON errors.
 
 A request belongs to the API when its path starts with /api/ or is one of FastAPI's own
-documents; everything else gets a page (or, for an htmx request, a fragment that the page
-shows in its message area). Unexpected errors are logged with their traceback and shown
-without it.
+documents. Every other request gets an HTML page, and an htmx request gets a fragment
+that the page shows in its message area. Unexpected errors are logged with their
+traceback and shown without it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -39,7 +40,7 @@ _UNEXPECTED = "Nebula ran into an unexpected problem; the administrators can fin
 def install_page_error_handlers(app: FastAPI) -> None:
     """Wrap the API's error handlers so that page requests get HTML instead of JSON."""
     for exception_class in (NebulaError, RequestValidationError, StarletteHTTPException, Exception):
-        api_handler = app.exception_handlers[exception_class]
+        api_handler = cast(Handler, app.exception_handlers[exception_class])
         app.add_exception_handler(exception_class, _page_or_api(api_handler))
 
 

@@ -1,11 +1,11 @@
 """Reading a submitted tool form into the `inputs` of a run request.
 
 Form fields carry Galaxy flat names (`cond|param`, `queries_2|input`, `section|param`).
-The form is walked along the tool's parameter tree, so only the fields of the active
-conditional branch are read, unchecked checkboxes become false, and repeat instances are
-renumbered from 0 in the order they appear: the browser may have removed instances from
-the middle, and every instance carries a `name_N|__index__` marker so that an instance
-whose fields are all empty still counts.
+The form is walked along the tool's parameter tree. So only the fields of the active
+conditional branch are read, and unchecked checkboxes become false. Repeat instances are
+renumbered from 0 in the order they appear, because the browser may have removed
+instances from the middle. Every instance carries a `name_N|__index__` marker, so an
+instance whose fields are all empty still counts.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class FormValues:
     repeat_counts: dict[str, int] = field(default_factory=dict)
 
     def run_inputs(self) -> dict[str, Any]:
-        """Return the `inputs` of a run request; an instance with no fields is an empty object."""
+        """Return the `inputs` of a run request, where an instance with no fields is an empty object."""
         inputs = dict(self.values)
         for name, count in self.repeat_counts.items():
             for index in range(count):

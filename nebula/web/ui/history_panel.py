@@ -1,15 +1,16 @@
 """The history panel: its newest page of datasets, older pages on demand, and live states.
 
-The panel shows the newest PAGE_SIZE datasets; older ones load as the reader scrolls, so a
-history of thousands of datasets opens as fast as a small one. While any shown dataset is
-not in a final state, the panel polls a fragment that carries the datasets still being
-watched (hidden `watch` inputs in their rows) and the highest hid it has shown. The reply
-replaces the rows of those datasets, prepends datasets created since, refreshes the state
-counts, and turns polling off once nothing is left to watch.
+The panel shows the newest PAGE_SIZE datasets, and older ones load as the reader scrolls.
+So a history of thousands of datasets opens as fast as a small one. While any shown
+dataset is not in a final state, the panel polls a fragment. The request carries the ids
+of the datasets still being watched (hidden `watch` inputs in their rows) and the highest
+hid shown. The response replaces the rows of those datasets, prepends datasets created
+since, refreshes the state counts, and turns polling off once nothing is left to watch.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -20,12 +21,20 @@ from sqlalchemy import select
 
 from nebula.errors import RequestError
 from nebula.managers.datasets import list_items
-from nebula.managers.histories import create_history, get_history, history_size, state_counts, update_history
+from nebula.managers.histories import (
+    create_history,
+    get_history,
+    history_size,
+    state_counts,
+    update_history,
+)
 from nebula.managers.sessions import switch_history
 from nebula.model import DatasetState, History, HistoryItem
 from nebula.web.api.params import decode_id
 from nebula.web.ui.context import Page, PageContext
 from nebula.web.ui.history_queries import history_summaries
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
@@ -128,6 +137,7 @@ def rename_history(ctx: Page, history: Annotated[str, Form()], name: Annotated[s
     try:
         update_history(ctx.db, shown, {"name": name})
     except RequestError as exc:
+        logger.info("rename of history %s rejected for session %s: %s", shown.id, ctx.browser.id, exc.message)
         error = exc.message
     if not ctx.is_htmx:
         if error:

@@ -49,7 +49,7 @@ def creating_job(session: Session, item: HistoryItem) -> Job | None:
 
 
 def datasets_of_formats(session: Session, history: History, extensions: list[str] | None) -> list[HistoryItem]:
-    """Return the history's usable datasets, newest first; only the given formats unless None."""
+    """Return the history's usable datasets, newest first, of the given formats (all when None)."""
     query = (
         select(HistoryItem)
         .join(Dataset, Dataset.id == HistoryItem.dataset_id)

@@ -7,7 +7,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from nebula.web.ui import accounts, dataset_actions, dataset_view, history_panel, pages, tool_form, upload
+from nebula.web.ui import (
+    accounts,
+    dataset_actions,
+    dataset_view,
+    history_panel,
+    pages,
+    tool_form,
+    upload,
+)
 from nebula.web.ui.cookies import SessionCookieMiddleware, SessionSigner
 from nebula.web.ui.errors import install_page_error_handlers
 

@@ -56,8 +56,10 @@ def run_tool(tool_id: str, ctx: Page, form: SubmittedForm) -> HTMLResponse | Red
             ctx.db, ctx.actor, history, tool, submitted.run_inputs(), ctx.nebula.ids, ctx.nebula.datatypes
         )
     except ParameterError as exc:
+        logger.info("tool form of %s rejected for session %s: %s", tool.id, ctx.browser.id, exc.message)
         return _render(ctx, tool, submitted, {exc.parameter: exc.message}, status_code=422)
     except (RequestError, NotFound, Conflict, DatatypeError) as exc:
+        logger.info("tool form of %s rejected for session %s: %s", tool.id, ctx.browser.id, exc.message)
         return _render(ctx, tool, submitted, {"": exc.message}, status_code=422)
 
     wake = getattr(ctx.request.app.state, "wake_handler", None)

@@ -1,8 +1,8 @@
 """The tool form as a tree of view objects that the templates render.
 
-The tree mirrors the tool's parameter tree. Each field knows its flat name (the form
-field name), an HTML id, its current value (submitted, else the tool's default), its
-options, and the error message to show beside it. Repeats carry a template instance
+The tree mirrors the tool's parameter tree. Each field has its flat name (the form field
+name), an HTML id, its current value (submitted, else the tool's default), its options,
+and the error message to show beside it. Repeats carry a template instance
 whose flat names contain a placeholder that the browser replaces when adding an instance.
 """
 

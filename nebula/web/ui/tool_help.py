@@ -39,7 +39,7 @@ def render_help(text: str) -> str:
     if not text.strip():
         return ""
     try:
-        parts = publish_parts(source=text, writer_name="html5", settings_overrides=_SETTINGS)
+        parts = publish_parts(source=text, writer="html5", settings_overrides=_SETTINGS)
     except (SystemMessage, ValueError, AttributeError, TypeError, IndexError) as exc:
         logger.warning("tool help could not be rendered as reStructuredText: %s", exc)
         return f"<pre>{escape(text)}</pre>"

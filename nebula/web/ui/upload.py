@@ -1,15 +1,15 @@
 """The upload page.
 
 In a browser with JavaScript, the page sends each file through the tus endpoint that the
-API uses (resumable, with a progress bar) and then asks /api/tools/fetch to turn the
-uploads and any pasted text into datasets, authenticated by the session cookie and the
-CSRF header. Without JavaScript the same form posts here as multipart, and the files are
+API uses (resumable, with a progress bar). Then it posts to /api/tools/fetch, which turns
+the uploads and any pasted text into datasets. Both calls are authenticated by the
+session cookie and the CSRF header. Without JavaScript the same form posts here as multipart, and the files are
 staged and queued by the same upload manager.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -64,7 +64,7 @@ def upload_form(ctx: Page, items: Annotated[list[UploadItem], Depends(_staged_it
     return RedirectResponse("/", status_code=303)
 
 
-def _page_values(ctx: Page) -> dict[str, object]:
+def _page_values(ctx: Page) -> dict[str, Any]:
     extensions = [ext for ext in ctx.nebula.datatypes.extensions() if ext not in _NOT_OFFERED]
     return {
         "extensions": extensions,

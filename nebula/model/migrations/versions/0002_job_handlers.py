@@ -26,7 +26,9 @@ def upgrade() -> None:
         sa.Column("heartbeat_time", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_job_handlers")),
     )
-    op.create_index(op.f("ix_job_handlers_heartbeat_time"), "job_handlers", ["heartbeat_time"], unique=False)
+    op.create_index(
+        op.f("ix_job_handlers_heartbeat_time"), "job_handlers", ["heartbeat_time"], unique=False
+    )
 
 
 def downgrade() -> None:
