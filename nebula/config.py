@@ -25,7 +25,7 @@ BUNDLED_TOOL_PANEL = Path(__file__).parent / "tools" / "tool_panel.yml"
 
 
 class RunnerKind(enum.StrEnum):
-    """Where job commands are executed."""
+    """The runner that executes job commands: on this host, or on Celery workers."""
 
     LOCAL = "local"
     CELERY = "celery"

@@ -141,7 +141,7 @@ class JobHandler:
         return [job.id for job in jobs]
 
     def run_once(self) -> list[int]:
-        """One scheduling round: fail jobs with failed inputs, relay cancellations, claim."""
+        """Run one scheduling round: fail jobs with failed inputs, relay cancellations, claim."""
         with transaction(self._sessions) as session:
             for job_id in fail_jobs_with_failed_inputs(session):
                 _fail_for_inputs(session, job_id)

@@ -1,6 +1,6 @@
 """Fair-share claiming of new jobs from the job table.
 
-Each round a handler asks for as many jobs as its runner has free slots. Owners (a user,
+Each round a handler claims as many jobs as its runner has free slots. Owners (a user,
 or an anonymous session) are served in order of how few jobs they have running, one job
 at a time, so a user with ten thousand queued jobs gets one slot per round like everyone
 else, and no owner exceeds its limit of running jobs. A job is claimed with a conditional

@@ -6,6 +6,7 @@ exons.bed and cpg.bed through the upload form, and the later tests run tools on 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +103,9 @@ def test_upload_form_creates_datasets_with_detected_formats(researcher: Research
     assert page.locator("#history-items .item-title", has_text="cpg.bed").count() == 1
 
 
-def test_intersect_runs_and_history_updates_without_reload(researcher: Researcher) -> None:
+def test_intersect_runs_and_history_updates_without_reload(
+    researcher: Researcher, capsys: pytest.CaptureFixture[str]
+) -> None:
     page = researcher.page
     page.goto("/tools/gops_intersect_1")
     page.select_option("#param-input1", label="1: exons.bed")
@@ -120,7 +123,8 @@ def test_intersect_runs_and_history_updates_without_reload(researcher: Researche
     marker = page.evaluate("window.nebulaTestMarker")
     panel_shot = ARTIFACTS / "history-panel.png"
     page.locator("#history-panel").screenshot(path=str(panel_shot))
-    print(f"screenshots: {form_shot} {panel_shot}")
+    with capsys.disabled():
+        print(f"\nscreenshots: {form_shot} {panel_shot}")
 
     assert navigations == []
     assert marker == "still the same page"
@@ -240,7 +244,7 @@ def test_repeat_values_reach_the_job(researcher: Researcher) -> None:
     page.locator("#job-queued").wait_for()
     output = page.locator("#job-queued li").first.inner_text()
     hid = output.split(":")[0]
-    title = page.locator("#history-items .item-title.state-ok", has=page.locator(".hid", has_text=f"{hid}:"))
+    title = page.locator("#history-items .item-title.state-ok", has=page.locator(".hid", has_text=re.compile(rf"^{hid}:$")))
     title.wait_for()
     title.click()
     peek = page.locator(".item-details .peek").first.inner_text()

@@ -1,8 +1,8 @@
 """The Celery runner: dispatches claimed jobs to Celery workers and records their reports.
 
 The handler keeps at most `max_in_flight` jobs dispatched, so fair share still decides
-the order in which jobs reach the workers' queue. Each round it asks the result backend
-which dispatched jobs have finished and records their reports.
+the order in which jobs reach the workers' queue. Each round it queries the result backend
+for dispatched jobs that have finished, and records their reports.
 """
 
 from __future__ import annotations

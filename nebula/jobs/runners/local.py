@@ -41,7 +41,7 @@ class LocalRunnerConfig:
     memory_limit_mb: int | None = None
     keep_successful_job_dirs: bool = False
     fork_server_socket: Path | None = None
-    """Where to run the fork server for Nebula's own commands; None runs every job with bash."""
+    """Socket path of the fork server for Nebula's own commands; None runs every job with bash."""
 
 
 class LocalRunner:
@@ -82,7 +82,7 @@ class LocalRunner:
         self._pool.submit(self._run_safely, job_id)
 
     def kill(self, job_id: int) -> bool:
-        """Stop a job this runner holds; return False when it holds no such job."""
+        """Stop a job this runner runs; return False when it runs no such job."""
         with self._lock:
             handle = self._active.get(job_id)
         if handle is None:

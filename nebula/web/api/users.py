@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nebula.app import NebulaApp
-from nebula.errors import NotFound
+from nebula.errors import AuthenticationRequired, NotFound
 from nebula.managers import users as user_manager
 from nebula.managers.actors import Actor
 from nebula.model import User
@@ -30,15 +30,15 @@ class UserCreate(BaseModel):
 
 @router.get("/api/users/current")
 def current_user(actor: CurrentActor, session: DbSession, nebula: Nebula) -> dict[str, Any]:
-    assert actor.user is not None
+    if actor.user is None:
+        raise AuthenticationRequired("you are browsing anonymously; log in or send an API key to see your user")
     return user_dict(actor.user, nebula.ids, user_manager.disk_usage(session, actor.user))
 
 
 @router.get("/api/users")
 def list_users(actor: CurrentActor, session: DbSession, nebula: Nebula) -> list[dict[str, Any]]:
     if not actor.is_admin:
-        assert actor.user is not None
-        return [user_dict(actor.user, nebula.ids)]
+        return [user_dict(actor.user, nebula.ids)] if actor.user is not None else []
     return [user_dict(user, nebula.ids) for user in session.scalars(select(User).order_by(User.id))]
 
 

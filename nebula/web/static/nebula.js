@@ -178,10 +178,11 @@
     table.hidden = chosenFiles.length === 0;
   }
 
-  function setStatus(text, isError) {
+  // `kind` is "progress", "success" or "error"; it becomes the status element's class.
+  function setStatus(text, kind) {
     const status = document.getElementById("upload-status");
     status.textContent = text;
-    status.className = "upload-status" + (isError ? " error" : " success");
+    status.className = "upload-status " + kind;
   }
 
   function errorMessage(xhr) {
@@ -237,7 +238,7 @@
     const pasteName = form.querySelector("#upload-paste-name").value.trim();
     const pending = chosenFiles.filter((entry) => !entry.done);
     if (pending.length === 0 && paste.trim() === "") {
-      setStatus("Choose at least one file or paste some text to upload.", true);
+      setStatus("Choose at least one file or paste some text to upload.", "error");
       return;
     }
     const chunkBytes = parseInt(form.dataset.chunkBytes, 10);
@@ -248,7 +249,7 @@
 
     try {
       for (const [index, entry] of pending.entries()) {
-        setStatus("Uploading " + entry.file.name + "…", false);
+        setStatus("Uploading " + entry.file.name + "…", "progress");
         const sessionId = await tusUpload(entry, chunkBytes);
         payload["files_" + index + "|file_data"] = { session_id: sessionId, name: entry.file.name };
         elements.push({ src: "files", name: entry.file.name, ext, dbkey });
@@ -260,10 +261,10 @@
       const outputs = JSON.parse(response.responseText).outputs || [];
       for (const entry of pending) entry.done = true;
       form.querySelector("#upload-paste").value = "";
-      setStatus("Upload queued: " + outputs.map((output) => output.hid + ": " + output.name).join(", ") + ". The datasets appear in your history.", false);
+      setStatus("Upload queued: " + outputs.map((output) => output.hid + ": " + output.name).join(", ") + ". The datasets appear in your history.", "success");
       htmx.trigger(document.body, "history-changed");
     } catch (error) {
-      setStatus("Upload failed: " + error.message, true);
+      setStatus("Upload failed: " + error.message, "error");
     } finally {
       button.disabled = false;
     }
