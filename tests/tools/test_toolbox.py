@@ -94,5 +94,7 @@ def test_default_panel_lists_upload_and_interval_tools():
 
     sections = {s["name"]: s["tools"] for s in config["sections"]}
     assert sections["Get data"] == ["bundled/upload.xml"]
-    assert len(sections["Operate on genomic intervals"]) == 12
+    assert len(sections["Operate on genomic intervals"]) == 11
     assert "bundled/gops/get_flanks.xml" in sections["Operate on genomic intervals"]
+    assert "bundled/gops/subtract_query.xml" in sections["Join, subtract and group"]
+    assert sum(len(tools) for tools in sections.values()) == 44

@@ -352,6 +352,10 @@ def test_large_and_dropped_files_upload_with_progress(researcher: Researcher, tm
     listed = page.locator("#upload-list tbody td:first-child").all_inner_texts()
     page.click("#upload-start")
     page.locator("#upload-status.success").wait_for()
+    # On a loaded machine the last progress event can be painted after the status changes.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#upload-list progress')].every(bar => bar.value === 100)"
+    )
     progress = page.locator("#upload-list progress").evaluate_all("bars => bars.map(bar => bar.value)")
     _item_title(page, "large.bed", "ok").wait_for()
     _item_title(page, "dropped.bed", "ok").wait_for()
