@@ -264,6 +264,8 @@ def _user_create(args: argparse.Namespace) -> int:
         key = create_api_key(session, user)
         role = "administrator" if user.is_admin else "user"
         print(f"created {role} {user.email} (username {user.username})")
+        if not args.password:
+            print("note: no password was set, so this user can use the API key but cannot log in to the web pages")
     print(key)
     return 0
 

@@ -89,6 +89,7 @@ class ForkServer:
                 self._process.terminate()
                 self._process.wait(timeout=10)
             self._process = None
+            self.socket_path.unlink(missing_ok=True)
 
     def execute(
         self,

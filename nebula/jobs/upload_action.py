@@ -59,7 +59,7 @@ def _upload_one(item: dict[str, Any], output_dir: Path) -> dict[str, str]:
     registry = default_registry()
     requested = item.get("ext") or AUTO
     ext = registry.sniff(target) if requested == AUTO else registry.get(requested).ext
-    info = f"uploaded {ext} file" + (f", {lines} lines" if lines is not None else "")
+    info = f"uploaded {ext} file" + (f", {lines} line{'' if lines == 1 else 's'}" if lines is not None else "")
     print(f"{item.get('name', source.name)}: {info}")
     return {"ext": ext, "info": info}
 

@@ -113,6 +113,20 @@ def state_counts(session: Session, history_id: int) -> dict[str, int]:
     return {state.value: count for state, count in rows}
 
 
+def item_ids_by_state(session: Session, history_id: int) -> dict[str, list[int]]:
+    """Return the ids of the history's undeleted items, grouped by dataset state, in hid order."""
+    rows = session.execute(
+        select(Dataset.state, HistoryItem.id)
+        .join(HistoryItem, HistoryItem.dataset_id == Dataset.id)
+        .where(HistoryItem.history_id == history_id, HistoryItem.deleted.is_(False))
+        .order_by(HistoryItem.hid)
+    )
+    grouped: dict[str, list[int]] = {}
+    for state, item_id in rows:
+        grouped.setdefault(state.value, []).append(item_id)
+    return grouped
+
+
 def next_hids(session: Session, history_id: int, count: int) -> list[int]:
     """Reserve `count` consecutive hids with one atomic update, safe across processes."""
     session.execute(

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from nebula.managers.histories import history_size, state_counts
+from nebula.managers.histories import history_size, item_ids_by_state, state_counts
 from nebula.model import DatasetState, History, HistoryItem, Job, User
 from nebula.security.ids import IdEncoder
 
@@ -72,6 +72,7 @@ def history_summary(history: History, ids: IdEncoder, count: int | None = None) 
 
 def history_detail(session: Session, history: History, ids: IdEncoder) -> dict[str, Any]:
     counts = state_counts(session, history.id)
+    by_state = item_ids_by_state(session, history.id)
     size = history_size(session, history.id)
     state = _history_state(counts)
     summary = history_summary(history, ids, count=sum(counts.values()))
@@ -80,7 +81,9 @@ def history_detail(session: Session, history: History, ids: IdEncoder) -> dict[s
             "user_id": ids.encode(history.user_id) if history.user_id else None,
             "state": state,
             "state_details": {s.value: counts.get(s.value, 0) for s in DatasetState},
-            "state_ids": {},
+            "state_ids": {
+                state.value: [ids.encode(item_id) for item_id in by_state.get(state.value, [])] for state in DatasetState
+            },
             "size": size,
             "nice_size": nice_size(size),
             "contents_url": f"/api/histories/{summary['id']}/contents",
@@ -240,6 +243,10 @@ def _metric_text(name: str, value: float) -> str:
     return f"{value:g}"
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
 def _history_state(counts: dict[str, int]) -> str:
     for state in ("error", "running", "queued", "setting_metadata"):
         if counts.get(state):
@@ -254,8 +261,7 @@ def _blurb(item: HistoryItem, metadata: dict[str, Any]) -> str:
     if state != DatasetState.OK:
         return "error" if state == DatasetState.ERROR else state.value
     if "sequences" in metadata:
-        return f"{metadata['sequences']:,} sequences"
+        return _count(metadata["sequences"], "sequence")
     if "data_lines" in metadata:
-        unit = "regions" if "chromCol" in metadata else "lines"
-        return f"{metadata['data_lines']:,} {unit}"
+        return _count(metadata["data_lines"], "region" if "chromCol" in metadata else "line")
     return nice_size(item.dataset.file_size)

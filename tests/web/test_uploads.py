@@ -470,3 +470,18 @@ def _kibibytes(status: Path, field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise KeyError(f"{field} is missing from {status}")
+
+
+def test_bioblend_paste_content_uploads_text(server, api) -> None:
+    from bioblend.galaxy import GalaxyInstance
+
+    gi = GalaxyInstance(server.url, key=api.client.headers["x-api-key"])
+    history_id = api.create_history("paste with bioblend")
+
+    run = gi.tools.paste_content("chr1\t10\t20\nchr1\t30\t40\n", history_id, file_type="bed")
+    job = api.wait_for_job(run["jobs"][0]["id"])
+    dataset = api.get(f"/api/datasets/{run['outputs'][0]['id']}").json()
+
+    assert job["state"] == "ok"
+    assert dataset["file_ext"] == "bed"
+    assert dataset["misc_blurb"] == "2 regions"

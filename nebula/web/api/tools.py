@@ -113,7 +113,9 @@ def run_tool(
         raise RequestError("inputs must be a JSON object of parameter names and values")
 
     if tool.id == UPLOAD_TOOL_ID:
-        items = _upload1_items(inputs, body.files, actor, nebula)
+        # BioBlend's paste_content and put_url send files_0|... beside `inputs`, as Galaxy accepts.
+        top_level = {key: value for key, value in payload.items() if key.startswith("files_") and "|" in key}
+        items = _upload1_items({**top_level, **inputs}, body.files, actor, nebula)
         job = queue_upload(session, actor, history, tool, items, nebula.datatypes)
     else:
         job = create_tool_job(session, actor, history, tool, inputs, nebula.ids, nebula.datatypes)

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from nebula import __version__
-from nebula.web.deps import Nebula, OptionalActor
+from nebula.managers.users import disk_usage
+from nebula.web.deps import DbSession, Nebula, OptionalActor
 from nebula.web.serializers import API_VERSION_MAJOR, user_dict
 
 router = APIRouter(tags=["server"])
@@ -24,7 +25,7 @@ def version() -> dict[str, Any]:
 
 
 @router.get("/api/whoami")
-def whoami(actor: OptionalActor, nebula: Nebula) -> dict[str, Any] | None:
+def whoami(actor: OptionalActor, session: DbSession, nebula: Nebula) -> dict[str, Any] | None:
     if actor is None or actor.user is None:
         return None
-    return user_dict(actor.user, nebula.ids)
+    return user_dict(actor.user, nebula.ids, disk_usage(session, actor.user))
