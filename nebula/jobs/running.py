@@ -147,12 +147,11 @@ def _judge(
         verdict = tool.check_results(result.exit_code, stdout, stderr)
         if not verdict.failed:
             return None
-        reason = "; ".join(verdict.messages) or "no message"
-        last = _last_line(stderr)
-        detail = f"{reason}: {last}" if last and last not in reason else reason
+        # The tool's own last words say more than the rule that matched them.
+        detail = _last_line(stderr) or "; ".join(verdict.messages) or "no message"
         if verdict.out_of_memory:
             return f"the job ran out of memory: {detail}"
-        return f"the tool reported an error (exit code {result.exit_code}): {detail}"
+        return f"the tool failed with exit code {result.exit_code}: {detail}"
     if result.exit_code != 0:
         reason = _last_line(stderr) or _last_line(stdout) or "no message"
         if result.exit_code < 0:
