@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -47,14 +48,21 @@ def test_proxy_headers_are_forwarded() -> None:
 
     for header in ("Host", "X-Forwarded-For", "X-Forwarded-Proto"):
         assert any(line.startswith(f"proxy_set_header {header} ") for line in lines), header
-    assert any(line.startswith("client_max_body_size ") and line != "client_max_body_size 0;" for line in lines)
+    assert any(
+        line.startswith("client_max_body_size ") and line != "client_max_body_size 0;"
+        for line in lines
+    )
 
 
 def test_nginx_accepts_config(tmp_path: Path) -> None:
-    nginx = shutil.which("nginx") or next((path for path in ("/usr/sbin/nginx",) if os.access(path, os.X_OK)), None)
+    nginx = shutil.which("nginx") or next(
+        (path for path in ("/usr/sbin/nginx",) if os.access(path, os.X_OK)), None
+    )
     if nginx is None:
-        _skip("nginx is not installed, so deploy/nginx.conf was not checked with `nginx -t`; "
-              "scripts/test.sh installs it when run as root on Debian or Ubuntu")
+        _skip(
+            "nginx is not installed, so deploy/nginx.conf was not checked with `nginx -t`; "
+            "scripts/test.sh installs it when run as root on Debian or Ubuntu"
+        )
     openssl = shutil.which("openssl")
     if openssl is None:
         _skip("openssl is not installed, so no test certificate could be made for `nginx -t`")
@@ -101,9 +109,20 @@ def _main_context(folder: Path, site: Path) -> Path:
 def _self_signed_certificate(openssl: str, folder: Path) -> None:
     subprocess.run(
         [
-            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=nebula.example.org",
-            "-keyout", str(folder / "privkey.pem"), "-out", str(folder / "fullchain.pem"),
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=nebula.example.org",
+            "-keyout",
+            str(folder / "privkey.pem"),
+            "-out",
+            str(folder / "fullchain.pem"),
         ],
         check=True,
         capture_output=True,
@@ -130,7 +149,7 @@ def _directive_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in lines if line]
 
 
-def _skip(reason: str) -> None:
+def _skip(reason: str) -> NoReturn:
     # In CI a skip is easy to miss among passes, so the reason also goes to the log.
     if os.environ.get("CI"):
         print(f"test_deploy_config: {reason}", file=sys.stderr)

@@ -60,6 +60,8 @@ class JobHandler:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        if hasattr(runner, "on_slot_free"):
+            runner.on_slot_free = self.wake
 
     def start(self) -> None:
         """Register, recover the jobs of dead handlers, then claim jobs in a background thread."""

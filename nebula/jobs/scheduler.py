@@ -49,30 +49,32 @@ def claim_jobs(session: Session, handler_id: str, slots: int, limits: ShareLimit
         ).all()
     )
     waiting = session.execute(
-        select(owner, func.min(Job.user_id))
+        select(owner, func.min(Job.user_id), func.min(Job.id))
         .where(Job.state == JobState.NEW, _inputs_ready())
         .group_by(owner)
     ).all()
 
+    # Owners with equally few running jobs are served by how long their oldest job has
+    # waited, so that no owner wins every tie (ordering ties by owner id starved new users).
     heap = []
-    for owner_id, user_id in waiting:
+    for owner_id, user_id, oldest_job_id in waiting:
         limit = limits.per_user if user_id is not None else limits.per_anonymous
         count = running.get(owner_id, 0)
         if count < limit:
-            heap.append((count, owner_id, limit))
+            heap.append((count, oldest_job_id, owner_id, limit))
     heapq.heapify(heap)
 
     claimed: list[int] = []
     last_seen: dict[int, int] = {}
     while heap and len(claimed) < slots:
-        count, owner_id, limit = heapq.heappop(heap)
+        count, oldest_job_id, owner_id, limit = heapq.heappop(heap)
         job_id = _claim_next(session, handler_id, owner_id, last_seen.get(owner_id, 0))
         if job_id is None:
             continue
         claimed.append(job_id)
         last_seen[owner_id] = job_id
         if count + 1 < limit:
-            heapq.heappush(heap, (count + 1, owner_id, limit))
+            heapq.heappush(heap, (count + 1, job_id + 1, owner_id, limit))
     return claimed
 
 

@@ -18,14 +18,23 @@ from sqlalchemy.orm import Session, sessionmaker
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_POOL_SIZE = 40
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:
     """Create an engine; SQLite gets WAL mode and a busy timeout so that threads share it."""
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # As many connections as the web server's worker threads, so that requests wait on
+        # SQLite's lock (busy timeout) rather than time out waiting for the pool.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_POOL_SIZE,
+        )
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
@@ -72,6 +81,16 @@ def _alembic_config(url: str) -> AlembicConfig:
     return config
 
 
+def _begin_immediate(connection: Any) -> None:
+    """Start every SQLite transaction as a writer.
+
+    A deferred transaction that reads and then writes fails at once with "database is
+    locked" when another writer got there first, whatever the busy timeout; taking the
+    write lock at BEGIN makes it wait its turn instead.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _ensure_sqlite_folder(url: str) -> None:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
@@ -79,6 +98,8 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Nebula issues BEGIN itself (see _begin_immediate), so the driver must not.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

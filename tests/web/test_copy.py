@@ -60,7 +60,9 @@ def test_copy_takes_next_hid(api: Api, source: dict[str, Any]) -> None:
     assert [item["hid"] for item in listed] == [1, 2]
 
 
-def test_copy_leaves_source_unchanged(api: Api, source: dict[str, Any], source_history: str) -> None:
+def test_copy_leaves_source_unchanged(
+    api: Api, source: dict[str, Any], source_history: str
+) -> None:
     target = api.create_history("unchanged")
 
     copy(api, target, source["id"])
@@ -74,7 +76,9 @@ def test_purging_copy_keeps_source_file(api: Api, source: dict[str, Any]) -> Non
     target = api.create_history("purge copy")
     copied = copy(api, target, source["id"]).json()
 
-    purged = api.delete(f"/api/histories/{target}/contents/{copied['id']}", params={"purge": "true"})
+    purged = api.delete(
+        f"/api/histories/{target}/contents/{copied['id']}", params={"purge": "true"}
+    )
 
     assert purged.status_code == 200, purged.text
     assert api.get(f"/api/datasets/{source['id']}/display").text == BED
@@ -100,7 +104,9 @@ def test_other_users_dataset_is_not_found(bob: Api, source: dict[str, Any]) -> N
     assert bob.get(f"/api/histories/{target}/contents").json() == []
 
 
-def test_copy_into_other_users_history_is_not_found(api: Api, bob: Api, source: dict[str, Any]) -> None:
+def test_copy_into_other_users_history_is_not_found(
+    api: Api, bob: Api, source: dict[str, Any]
+) -> None:
     bobs_history = bob.create_history("not alice's")
 
     response = copy(api, bobs_history, source["id"])

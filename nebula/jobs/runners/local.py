@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,8 @@ class LocalRunner:
         self._lock = threading.Lock()
         self._active: dict[int, RunningProcess] = {}
         self._stopping = threading.Event()
+        # Called when a job ends, so that the handler fills the slot without waiting a poll.
+        self.on_slot_free: Callable[[], None] | None = None
         self._fork_server = (
             ForkServer(config.fork_server_socket) if config.fork_server_socket else None
         )
@@ -123,6 +126,8 @@ class LocalRunner:
         finally:
             with self._lock:
                 self._active.pop(job_id, None)
+            if self.on_slot_free is not None:
+                self.on_slot_free()
 
     def _run(self, job_id: int) -> None:
         handle = self._active[job_id]
