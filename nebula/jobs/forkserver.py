@@ -245,6 +245,9 @@ def serve(socket_path: str) -> None:
             # The web process or handler that started us is gone; running jobs keep going
             # in their own sessions and the next handler recovers them.
             break
+    listener.close()
+    if os.path.exists(socket_path):
+        os.unlink(socket_path)
 
 
 def _start_child(connection: socket.socket, clients: dict[int, socket.socket]) -> None:
