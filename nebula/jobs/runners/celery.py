@@ -15,7 +15,7 @@ from pathlib import Path
 
 from celery import Celery
 from celery.result import AsyncResult
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.errors import NebulaError
@@ -23,9 +23,9 @@ from nebula.jobs.finish import fail_job, mark_cancelled, record_report
 from nebula.jobs.preparation import build_job_spec
 from nebula.jobs.runners.celery_app import TASK_NAME
 from nebula.jobs.spec import JobReport
+from nebula.jobs.transitions import mark_running
 from nebula.managers.uploads import remove_staged_files
-from nebula.model import DatasetState, Job, JobState
-from nebula.model.base import utcnow
+from nebula.model import Job, JobState
 from nebula.model.database import transaction
 from nebula.objectstore import ObjectStore
 from nebula.tools import ToolBox
@@ -90,24 +90,8 @@ class CeleryRunner:
                 return
             # Unique across deployments that share a broker or result backend.
             task_id = f"nebula-job-{job_id}-{job.attempts + 1}-{uuid.uuid4().hex[:12]}"
-            # Conditional, so that a cancellation that arrived since the read is not overwritten.
-            started = session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.state == JobState.QUEUED)
-                .values(
-                    state=JobState.RUNNING,
-                    command_line=spec.command_line,
-                    runner=RUNNER_NAME,
-                    runner_job_id=task_id,
-                    start_time=utcnow(),
-                    attempts=Job.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if not started:
+            if not mark_running(session, job, spec.command_line, RUNNER_NAME, task_id):
                 return
-            for job_output in job.outputs:
-                job_output.history_item.dataset.state = DatasetState.RUNNING
         # Sent after the commit: a worker that finishes at once finds the job running.
         self._celery.send_task(
             TASK_NAME, args=[spec.to_json()], task_id=task_id, queue=self.config.queue

@@ -77,7 +77,9 @@ def configure_worker(settings: Settings) -> WorkerContext:
     """Load this worker's tools and object store; pool processes forked later inherit them."""
     global _context
     _context = WorkerContext(
-        toolbox=ToolBox.load(settings.tool_panel, tool_data_path=str(settings.tool_data_dir or "") or None),
+        toolbox=ToolBox.load(
+            settings.tool_panel, tool_data_path=str(settings.tool_data_dir or "") or None
+        ),
         store=DiskObjectStore(settings.resolved_object_store_dir),
         datatypes=default_registry(),
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.datatypes import DatatypeRegistry
@@ -21,10 +21,10 @@ from nebula.jobs.forkserver import ForkServer, ForkServerUnavailable
 from nebula.jobs.preparation import JOB_WITH_DATASETS, UPLOAD_TOOL_ID, build_job_spec
 from nebula.jobs.running import run_job
 from nebula.jobs.spec import JobSpec
+from nebula.jobs.transitions import mark_running
 from nebula.jobs.workdir import JobDirectory
 from nebula.managers.uploads import remove_staged_files
-from nebula.model import DatasetState, Job, JobState
-from nebula.model.base import utcnow
+from nebula.model import Job, JobState
 from nebula.model.database import transaction
 from nebula.objectstore import ObjectStore
 from nebula.tools import ToolBox
@@ -179,24 +179,8 @@ class LocalRunner:
             except NebulaError as exc:
                 fail_job(session, job_id, f"the job could not be prepared: {exc.message}")
                 return None
-            # Conditional, so that a cancellation that arrived since the read is not overwritten.
-            started = session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.state == JobState.QUEUED)
-                .values(
-                    state=JobState.RUNNING,
-                    command_line=spec.command_line,
-                    runner=RUNNER_NAME,
-                    start_time=utcnow(),
-                    attempts=Job.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if not started:
+            if not mark_running(session, job, spec.command_line, RUNNER_NAME):
                 return None
-            for job_output in job.outputs:
-                job_output.history_item.dataset.state = DatasetState.RUNNING
-            logger.info("job %s running: tool %s, user %s", job_id, job.tool_id, job.user_id)
         return spec
 
     def _execute(self, spec: JobSpec, **arguments: Any) -> ExecutionResult:
