@@ -50,9 +50,25 @@ def test_intersect_tests_pass_one_line_each(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr
     assert [line.split(" (")[0] for line in lines[:-1]] == [
-        f"PASS gops_intersect_1 test {n}" for n in range(1, 8)
+        f"PASS gops_intersect_1 test {n}" for n in range(1, 9)
     ]
-    assert lines[-1] == "7 passed, 0 failed"
+    assert lines[-1] == "8 passed, 0 failed"
+
+
+def test_every_interval_tool_passes_its_tests(tmp_path: Path) -> None:
+    tools = [
+        "gops_intersect_1", "gops_subtract_1", "gops_merge_1", "gops_cluster_1", "gops_complement_1",
+        "gops_concat_1", "gops_coverage_1", "gops_basecoverage_1", "gops_join_1", "subtract_query1",
+        "flanking_features_1", "get_flanks1",
+    ]
+
+    result = _run(*tools, cwd=tmp_path)
+
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not [line for line in lines if line.startswith("FAIL")]
+    assert {line.split()[1] for line in lines if line.startswith("PASS")} == set(tools)
+    assert lines[-1] == "53 passed, 0 failed"
 
 
 def test_failing_comparison_is_reported_with_the_difference(tmp_path: Path) -> None:
