@@ -8,7 +8,8 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,25 +68,10 @@ def execute_script(
             env=env,
             start_new_session=True,
         )
-    handle.pid = process.pid
-    if handle.kill_requested.is_set():
-        kill_process_group(process.pid)
-    if on_start is not None:
-        on_start(process.pid)
+    announce_start(process.pid, handle, on_start)
 
-    timed_out = threading.Event()
-
-    def _on_timeout() -> None:
-        timed_out.set()
-        kill_process_group(process.pid)
-
-    timer = threading.Timer(spec.wall_time, _on_timeout)
-    timer.daemon = True
-    timer.start()
-    try:
+    with wall_time_limit(process.pid, spec.wall_time) as timed_out:
         _, status, usage = os.wait4(process.pid, 0)
-    finally:
-        timer.cancel()
     # Tell the Popen object the child is reaped, so it never tries to reap the pid again.
     process.returncode = os.waitstatus_to_exitcode(status)
     kill_process_group(process.pid)
@@ -98,6 +84,35 @@ def execute_script(
         timed_out=timed_out.is_set(),
         killed=handle.kill_requested.is_set(),
     )
+
+
+def announce_start(
+    pid: int, handle: RunningProcess, on_start: Callable[[int], None] | None
+) -> None:
+    """Record a job's new process on its handle, honour a kill that came first, notify."""
+    handle.pid = pid
+    if handle.kill_requested.is_set():
+        kill_process_group(pid)
+    if on_start is not None:
+        on_start(pid)
+
+
+@contextmanager
+def wall_time_limit(pgid: int, seconds: float) -> Iterator[threading.Event]:
+    """Kill the process group if the block lasts longer than `seconds`; yield whether it did."""
+    timed_out = threading.Event()
+
+    def _expire() -> None:
+        timed_out.set()
+        kill_process_group(pgid)
+
+    timer = threading.Timer(seconds, _expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield timed_out
+    finally:
+        timer.cancel()
 
 
 def kill_process_group(pgid: int) -> None:

@@ -36,7 +36,12 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from nebula.jobs.execution import ExecutionResult, RunningProcess, kill_process_group
+from nebula.jobs.execution import (
+    ExecutionResult,
+    RunningProcess,
+    announce_start,
+    wall_time_limit,
+)
 from nebula.jobs.spec import JobSpec
 from nebula.jobs.workdir import JobDirectory
 
@@ -100,15 +105,7 @@ class ForkServer:
         on_start: Any = None,
     ) -> ExecutionResult:
         """Run the spec's entry in a forked child; same signature as execute_script."""
-        assert spec.entry is not None
-        request = {
-            "entry": spec.entry,
-            "cwd": str(directory.working),
-            "stdout": str(directory.stdout),
-            "stderr": str(directory.stderr),
-            "env": env,
-            "memory_limit_mb": spec.memory_limit_mb,
-        }
+        request = _job_request(spec, directory, env)
         started = time.monotonic()
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             try:
@@ -120,25 +117,9 @@ class ForkServer:
             connection.sendall(json.dumps(request).encode() + b"\n")
             reader = connection.makefile("rb")
             pid = int(_read_message(reader)["pid"])
-            handle.pid = pid
-            if handle.kill_requested.is_set():
-                kill_process_group(pid)
-            if on_start is not None:
-                on_start(pid)
-
-            timed_out = threading.Event()
-
-            def _on_timeout() -> None:
-                timed_out.set()
-                kill_process_group(pid)
-
-            timer = threading.Timer(spec.wall_time, _on_timeout)
-            timer.daemon = True
-            timer.start()
-            try:
+            announce_start(pid, handle, on_start)
+            with wall_time_limit(pid, spec.wall_time) as timed_out:
                 ended = _read_message(reader)
-            finally:
-                timer.cancel()
 
         return ExecutionResult(
             exit_code=os.waitstatus_to_exitcode(int(ended["status"])),
@@ -162,42 +143,14 @@ def fork_execute(
     Only for single-threaded processes that already imported the entry's modules, such
     as a Celery pool process; same signature as execute_script.
     """
-    assert spec.entry is not None
-    request = {
-        "entry": spec.entry,
-        "cwd": str(directory.working),
-        "stdout": str(directory.stdout),
-        "stderr": str(directory.stderr),
-        "env": env,
-        "memory_limit_mb": spec.memory_limit_mb,
-    }
+    request = _job_request(spec, directory, env)
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
         _become_job(request)
-    handle.pid = pid
-    if handle.kill_requested.is_set():
-        kill_process_group(pid)
-    if on_start is not None:
-        on_start(pid)
-    timed_out = threading.Event()
-
-    def _on_timeout() -> None:
-        timed_out.set()
-        kill_process_group(pid)
-
-    timer = threading.Timer(spec.wall_time, _on_timeout)
-    timer.daemon = True
-    timer.start()
-    try:
-        while True:
-            try:
-                _, status, usage = os.wait4(pid, 0)
-                break
-            except InterruptedError:
-                continue
-    finally:
-        timer.cancel()
+    announce_start(pid, handle, on_start)
+    with wall_time_limit(pid, spec.wall_time) as timed_out:
+        _, status, usage = os.wait4(pid, 0)
     return ExecutionResult(
         exit_code=os.waitstatus_to_exitcode(status),
         runtime_seconds=time.monotonic() - started,
@@ -248,6 +201,19 @@ def serve(socket_path: str) -> None:
     listener.close()
     if os.path.exists(socket_path):
         os.unlink(socket_path)
+
+
+def _job_request(spec: JobSpec, directory: JobDirectory, env: dict[str, str]) -> dict[str, Any]:
+    """Describe the job's process: entry and argv, directory, streams, environment, limit."""
+    assert spec.entry is not None
+    return {
+        "entry": spec.entry,
+        "cwd": str(directory.working),
+        "stdout": str(directory.stdout),
+        "stderr": str(directory.stderr),
+        "env": env,
+        "memory_limit_mb": spec.memory_limit_mb,
+    }
 
 
 def _start_child(connection: socket.socket, clients: dict[int, socket.socket]) -> None:
