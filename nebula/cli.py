@@ -226,7 +226,7 @@ def _worker(args: argparse.Namespace) -> int:
     # Load the tools before taking work, so that a broken tool file stops the worker at once.
     configure_worker(settings)
     celery = make_celery(settings)
-    # Celery logs every task's return value at INFO; a job report holds peeks of outputs.
+    # Celery logs every task's return value at INFO; a job report contains the peeks of its outputs.
     logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
     argv = [
         "worker",

@@ -3,14 +3,49 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from nebula.errors import NebulaError
+from nebula.jobs.finish import fail_job
+from nebula.jobs.preparation import build_job_spec
+from nebula.jobs.spec import JobSpec
 from nebula.model import DatasetState, Job, JobState
 from nebula.model.base import utcnow
+from nebula.objectstore import ObjectStore
+from nebula.tools import ToolBox
 
 logger = logging.getLogger(__name__)
+
+
+def start_job(
+    session: Session,
+    job: Job,
+    toolbox: ToolBox,
+    store: ObjectStore,
+    job_working_dir: Path,
+    wall_time: float,
+    memory_limit_mb: int | None,
+    runner: str,
+    runner_job_id: str | None = None,
+) -> JobSpec | None:
+    """Build a queued job's spec and mark it running; None when it must not run.
+
+    A job whose spec cannot be built (a tool that disappeared, a detected input format
+    the tool does not accept) is failed with the reason.
+    """
+    try:
+        spec = build_job_spec(
+            session, job, toolbox, store, job_working_dir, wall_time, memory_limit_mb
+        )
+    except NebulaError as exc:
+        fail_job(session, job.id, f"the job could not be prepared: {exc.message}")
+        return None
+    if not mark_running(session, job, spec.command_line, runner, runner_job_id):
+        return None
+    return spec
 
 
 def mark_running(

@@ -18,12 +18,10 @@ from celery.result import AsyncResult
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from nebula.errors import NebulaError
 from nebula.jobs.finish import fail_job, mark_cancelled, record_report
-from nebula.jobs.preparation import build_job_spec
 from nebula.jobs.runners.celery_app import TASK_NAME
 from nebula.jobs.spec import JobReport
-from nebula.jobs.transitions import mark_running
+from nebula.jobs.transitions import start_job
 from nebula.managers.uploads import remove_staged_files
 from nebula.model import Job, JobState
 from nebula.model.database import transaction
@@ -75,22 +73,20 @@ class CeleryRunner:
             job = session.get(Job, job_id)
             if job is None or job.state != JobState.QUEUED:
                 return
-            try:
-                spec = build_job_spec(
-                    session,
-                    job,
-                    self._toolbox,
-                    self._store,
-                    self.config.job_working_dir,
-                    self.config.wall_time,
-                    self.config.memory_limit_mb,
-                )
-            except NebulaError as exc:
-                fail_job(session, job_id, f"the job could not be prepared: {exc.message}")
-                return
             # Unique across deployments that share a broker or result backend.
             task_id = f"nebula-job-{job_id}-{job.attempts + 1}-{uuid.uuid4().hex[:12]}"
-            if not mark_running(session, job, spec.command_line, RUNNER_NAME, task_id):
+            spec = start_job(
+                session,
+                job,
+                self._toolbox,
+                self._store,
+                self.config.job_working_dir,
+                self.config.wall_time,
+                self.config.memory_limit_mb,
+                RUNNER_NAME,
+                task_id,
+            )
+            if spec is None:
                 return
         # Sent after the commit: a worker that finishes at once finds the job running.
         self._celery.send_task(

@@ -14,14 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.datatypes import DatatypeRegistry
-from nebula.errors import NebulaError
 from nebula.jobs.execution import ExecutionResult, RunningProcess, execute_script
 from nebula.jobs.finish import fail_job, mark_cancelled, record_report
 from nebula.jobs.forkserver import ForkServer, ForkServerUnavailable
-from nebula.jobs.preparation import JOB_WITH_DATASETS, UPLOAD_TOOL_ID, build_job_spec
+from nebula.jobs.preparation import JOB_WITH_DATASETS, UPLOAD_TOOL_ID
 from nebula.jobs.running import run_job
 from nebula.jobs.spec import JobSpec
-from nebula.jobs.transitions import mark_running
+from nebula.jobs.transitions import start_job
 from nebula.jobs.workdir import JobDirectory
 from nebula.managers.uploads import remove_staged_files
 from nebula.model import Job, JobState
@@ -166,21 +165,16 @@ class LocalRunner:
                 if job is not None and job.state == JobState.DELETING:
                     mark_cancelled(job)
                 return None
-            try:
-                spec = build_job_spec(
-                    session,
-                    job,
-                    self._toolbox,
-                    self._store,
-                    self.config.job_working_dir,
-                    self.config.wall_time,
-                    self.config.memory_limit_mb,
-                )
-            except NebulaError as exc:
-                fail_job(session, job_id, f"the job could not be prepared: {exc.message}")
-                return None
-            if not mark_running(session, job, spec.command_line, RUNNER_NAME):
-                return None
+            spec = start_job(
+                session,
+                job,
+                self._toolbox,
+                self._store,
+                self.config.job_working_dir,
+                self.config.wall_time,
+                self.config.memory_limit_mb,
+                RUNNER_NAME,
+            )
         return spec
 
     def _execute(self, spec: JobSpec, **arguments: Any) -> ExecutionResult:
