@@ -10,66 +10,77 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from nebula.jobs.spec import JobReport
-from nebula.model import DatasetState, HistoryItem, Job, JobMetric, JobOutput, JobState
+from nebula.model import Dataset, DatasetState, HistoryItem, Job, JobMetric, JobOutput, JobState
 from nebula.model.base import utcnow
 
 logger = logging.getLogger(__name__)
 
 INFO_MAX_CHARS = 2000
 
+_JOB_STATE = select(Job.state).where(Job.id == bindparam("job_id"))
+_JOB_STATE_FOR_UPDATE = _JOB_STATE.with_for_update()
+_JOB_OWNER = select(Job.tool_id, Job.user_id).where(Job.id == bindparam("job_id"))
+_JOB_OUTPUTS = (
+    select(JobOutput.name, HistoryItem.id, HistoryItem.dataset_id)
+    .join(HistoryItem, HistoryItem.id == JobOutput.history_item_id)
+    .where(JobOutput.job_id == bindparam("job_id"))
+)
+
 
 def record_report(session: Session, report: JobReport) -> JobState | None:
-    """Write a finished job's report; return its final state, or None if it was not running."""
-    job = _lock_job(session, report.job_id)
-    if job is None or job.state not in (JobState.RUNNING, JobState.DELETING):
+    """Write a finished job's report; return its final state, or None if it was not running.
+
+    The common case, a running job that ended, is written with a few statements rather
+    than through loaded objects: it happens once per job, on the hottest path there is.
+    """
+    state = session.scalar(_job_state_query(session), {"job_id": report.job_id})
+    if state not in (JobState.RUNNING, JobState.DELETING):
         return None
 
-    job.exit_code = report.exit_code
-    job.stdout = report.stdout
-    job.stderr = report.stderr
-    job.end_time = utcnow()
-    job.metrics = [
-        JobMetric(name="runtime_seconds", value=report.runtime_seconds),
-        JobMetric(name="cpu_seconds", value=report.cpu_seconds),
-        JobMetric(name="peak_memory_bytes", value=float(report.peak_memory_bytes)),
-    ]
-
-    if job.state == JobState.DELETING:
-        mark_cancelled(job)
+    end_time = utcnow()
+    session.execute(
+        insert(JobMetric),
+        [
+            {"job_id": report.job_id, "name": name, "value": float(value)}
+            for name, value in (
+                ("runtime_seconds", report.runtime_seconds),
+                ("cpu_seconds", report.cpu_seconds),
+                ("peak_memory_bytes", report.peak_memory_bytes),
+            )
+        ],
+    )
+    ended = {
+        "exit_code": report.exit_code,
+        "stdout": report.stdout,
+        "stderr": report.stderr,
+        "end_time": end_time,
+    }
+    if state == JobState.DELETING or not report.ok:
+        job = _lock_job(session, report.job_id)
+        assert job is not None
+        for key, value in ended.items():
+            setattr(job, key, value)
+        if state == JobState.DELETING:
+            mark_cancelled(job)
+        else:
+            _fail(job, report.info or "the job failed")
+        _log_end(job.id, job.state, job.tool_id, job.user_id, report)
         return job.state
 
-    if report.ok:
-        by_name = {output.name: output for output in report.outputs}
-        for job_output in job.outputs:
-            stored = by_name[job_output.name]
-            item = job_output.history_item
-            item.extension = stored.ext
-            item.metadata_ = stored.metadata
-            item.peek = stored.peek
-            item.info = (stored.info or report.info or "")[:INFO_MAX_CHARS] or None
-            if stored.dataset_name:
-                item.name = stored.dataset_name
-            item.dataset.file_size = stored.size
-            item.dataset.checksum = stored.checksum
-            item.dataset.state = DatasetState.OK
-        job.state = JobState.OK
-        job.info = report.info
-    else:
-        _fail(job, report.info or "the job failed")
-    logger.info(
-        "job %s finished %s: tool %s, user %s, exit code %s, %.2fs",
-        job.id,
-        job.state.value,
-        job.tool_id,
-        job.user_id,
-        report.exit_code,
-        report.runtime_seconds,
+    _store_outputs(session, report)
+    session.execute(
+        update(Job)
+        .where(Job.id == report.job_id)
+        .values(state=JobState.OK, info=report.info, **ended)
+        .execution_options(synchronize_session=False)
     )
-    return job.state
+    tool_id, user_id = session.execute(_JOB_OWNER, {"job_id": report.job_id}).one()
+    _log_end(report.job_id, JobState.OK, tool_id, user_id, report)
+    return JobState.OK
 
 
 def fail_job(session: Session, job_id: int, message: str) -> None:
@@ -97,6 +108,54 @@ def _fail(job: Job, message: str) -> None:
     for job_output in job.outputs:
         job_output.history_item.info = message[:INFO_MAX_CHARS]
         job_output.history_item.dataset.state = DatasetState.ERROR
+
+
+def _store_outputs(session: Session, report: JobReport) -> None:
+    """Type, describe and mark ok each output item of a successful job."""
+    by_name = {output.name: output for output in report.outputs}
+    for name, item_id, dataset_id in session.execute(_JOB_OUTPUTS, {"job_id": report.job_id}):
+        stored = by_name[name]
+        values = {
+            "extension": stored.ext,
+            "metadata_": stored.metadata,
+            "peek": stored.peek,
+            "info": (stored.info or report.info or "")[:INFO_MAX_CHARS] or None,
+        }
+        if stored.dataset_name:
+            values["name"] = stored.dataset_name
+        session.execute(
+            update(HistoryItem)
+            .where(HistoryItem.id == item_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(Dataset)
+            .where(Dataset.id == dataset_id)
+            .values(file_size=stored.size, checksum=stored.checksum, state=DatasetState.OK)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _log_end(
+    job_id: int, state: JobState, tool_id: str, user_id: int | None, report: JobReport
+) -> None:
+    logger.info(
+        "job %s finished %s: tool %s, user %s, exit code %s, %.2fs",
+        job_id,
+        state.value,
+        tool_id,
+        user_id,
+        report.exit_code,
+        report.runtime_seconds,
+    )
+
+
+def _job_state_query(session: Session):  # type: ignore[no-untyped-def]
+    """The job's state, locked on PostgreSQL until the report is written."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _JOB_STATE_FOR_UPDATE
+    return _JOB_STATE
 
 
 def _lock_job(session: Session, job_id: int) -> Job | None:

@@ -23,12 +23,14 @@ from nebula.model.database import transaction
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+# Failing the jobs whose inputs failed can wait a second; a scheduling round cannot.
+_INPUT_CHECK_INTERVAL = 1.0
 _HELD_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DELETING)
 
 
 class Runner(Protocol):
     def free_slots(self) -> int: ...
-    def submit(self, job_id: int) -> None: ...
+    def submit(self, job_ids: list[int]) -> None: ...
     def kill(self, job_id: int) -> bool: ...
     def active_job_ids(self) -> set[int]: ...
     def poll(self) -> None: ...
@@ -53,6 +55,7 @@ class JobHandler:
         self._heartbeat_interval = heartbeat_interval
         self._dead_after = dead_after
         self._last_beat = 0.0
+        self._last_input_check = 0.0
         self._sessions = session_factory
         self._runner = runner
         self._limits = limits
@@ -145,22 +148,21 @@ class JobHandler:
     def run_once(self) -> list[int]:
         """Run one scheduling round: fail jobs with failed inputs, relay cancellations, claim."""
         with transaction(self._sessions) as session:
-            for job_id in fail_jobs_with_failed_inputs(session):
-                _fail_for_inputs(session, job_id)
-
-        with transaction(self._sessions) as session:
+            if time.monotonic() - self._last_input_check >= _INPUT_CHECK_INTERVAL:
+                self._last_input_check = time.monotonic()
+                for job_id in fail_jobs_with_failed_inputs(session):
+                    _fail_for_inputs(session, job_id)
             deleting = session.scalars(
                 select(Job.id).where(Job.state == JobState.DELETING, Job.handler == self.handler_id)
             ).all()
+            claimed = claim_jobs(session, self.handler_id, self._runner.free_slots(), self._limits)
+
         active = self._runner.active_job_ids()
         for job_id in deleting:
             if job_id in active:
                 self._runner.kill(job_id)
-
-        with transaction(self._sessions) as session:
-            claimed = claim_jobs(session, self.handler_id, self._runner.free_slots(), self._limits)
-        for job_id in claimed:
-            self._runner.submit(job_id)
+        if claimed:
+            self._runner.submit(claimed)
         return claimed
 
     def _loop(self) -> None:

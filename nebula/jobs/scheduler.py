@@ -1,11 +1,17 @@
 """Fair-share claiming of new jobs from the job table.
 
-Each round a handler claims as many jobs as its runner has free slots. Owners (a user,
-or an anonymous session) are served in order of how few jobs they have running, one job
-at a time, so a user with ten thousand queued jobs gets one slot per round like everyone
-else, and no owner exceeds its limit of running jobs. A job is claimed with a conditional
-UPDATE (`state = 'new'` still true), so two handlers can never both claim it; on PostgreSQL
-`FOR UPDATE SKIP LOCKED` also keeps handlers from waiting on each other's candidates.
+Each round a handler claims as many jobs as its runner can take. Owners (a user, or an
+anonymous session) are served in order of how few jobs they have running, one job at a
+time, so a user with ten thousand queued jobs gets one job per turn like everyone else,
+and no owner exceeds its limit of running jobs. Jobs are claimed with a conditional
+UPDATE (`state = 'new'` still true), so two handlers can never both claim one; on
+PostgreSQL the candidates are first locked with `FOR UPDATE SKIP LOCKED`, so that
+handlers step around each other's candidates instead of waiting for them.
+
+A round groups the waiting jobs by owner once, then looks up the next jobs of the owners
+it picked and claims them with one UPDATE. The inputs of a job are checked only when its
+owner is picked. Checking them for every waiting job made each round cost as much as
+the whole queue.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import heapq
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from nebula.model import Dataset, DatasetState, HistoryItem, Job, JobInput, JobState
@@ -23,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 RUNNING_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DELETING)
 _FAILED_INPUT_STATES = (DatasetState.ERROR, DatasetState.DISCARDED)
+# Bounds the jobs failed per round, so that one round never holds the write lock long.
+_FAILED_PER_ROUND = 500
 
 
 @dataclass(frozen=True)
@@ -38,62 +46,6 @@ def owner_key():  # type: ignore[no-untyped-def]
     return func.coalesce(Job.user_id, -Job.session_id)
 
 
-def claim_jobs(session: Session, handler_id: str, slots: int, limits: ShareLimits) -> list[int]:
-    """Claim up to `slots` ready jobs fairly for `handler_id`; return their ids (committed by the caller)."""
-    if slots <= 0:
-        return []
-    owner = owner_key()
-    running = dict(
-        session.execute(
-            select(owner, func.count()).where(Job.state.in_(RUNNING_STATES)).group_by(owner)
-        ).all()
-    )
-    waiting = session.execute(
-        select(owner, func.min(Job.user_id), func.min(Job.id))
-        .where(Job.state == JobState.NEW, _inputs_ready())
-        .group_by(owner)
-    ).all()
-
-    # Owners with equally few running jobs are served by how long their oldest job has
-    # waited, so that no owner wins every tie (ordering ties by owner id starved new users).
-    heap = []
-    for owner_id, user_id, oldest_job_id in waiting:
-        limit = limits.per_user if user_id is not None else limits.per_anonymous
-        count = running.get(owner_id, 0)
-        if count < limit:
-            heap.append((count, oldest_job_id, owner_id, limit))
-    heapq.heapify(heap)
-
-    claimed: list[int] = []
-    last_seen: dict[int, int] = {}
-    while heap and len(claimed) < slots:
-        count, oldest_job_id, owner_id, limit = heapq.heappop(heap)
-        job_id = _claim_next(session, handler_id, owner_id, last_seen.get(owner_id, 0))
-        if job_id is None:
-            continue
-        claimed.append(job_id)
-        last_seen[owner_id] = job_id
-        if count + 1 < limit:
-            heapq.heappush(heap, (count + 1, job_id + 1, owner_id, limit))
-    return claimed
-
-
-def fail_jobs_with_failed_inputs(session: Session) -> list[int]:
-    """Mark new jobs whose input dataset failed as errors; return their ids."""
-    failed_input = (
-        select(JobInput.id)
-        .join(HistoryItem, HistoryItem.id == JobInput.history_item_id)
-        .join(Dataset, Dataset.id == HistoryItem.dataset_id)
-        .where(JobInput.job_id == Job.id, Dataset.state.in_(_FAILED_INPUT_STATES))
-    )
-    job_ids = list(
-        session.scalars(
-            select(Job.id).where(Job.state == JobState.NEW, exists(failed_input)).limit(500)
-        )
-    )
-    return job_ids
-
-
 def _inputs_ready():  # type: ignore[no-untyped-def]
     """SQL condition: every input dataset of the job is ok."""
     item = aliased(HistoryItem)
@@ -106,32 +58,106 @@ def _inputs_ready():  # type: ignore[no-untyped-def]
     return ~exists(pending)
 
 
-def _claim_next(session: Session, handler_id: str, owner_id: int, after_id: int) -> int | None:
-    candidates = (
-        select(Job.id)
-        .where(
-            and_(
-                owner_key() == owner_id,
-                Job.state == JobState.NEW,
-                Job.id > after_id,
-                _inputs_ready(),
-            )
-        )
-        .order_by(Job.id)
-        .limit(1)
+# Statements are built once: building a statement costs more than running it here.
+_RUNNING_BY_OWNER = (
+    select(owner_key(), func.count()).where(Job.state.in_(RUNNING_STATES)).group_by(owner_key())
+)
+_WAITING_BY_OWNER = (
+    select(owner_key(), func.min(Job.user_id), func.min(Job.id))
+    .where(Job.state == JobState.NEW)
+    .group_by(owner_key())
+)
+_NEXT_OF_USER = (
+    select(Job.id)
+    .where(Job.state == JobState.NEW, Job.user_id == bindparam("owner"), _inputs_ready())
+    .order_by(Job.id)
+    .limit(bindparam("count"))
+)
+_NEXT_OF_SESSION = (
+    select(Job.id)
+    .where(
+        Job.state == JobState.NEW,
+        Job.user_id.is_(None),
+        Job.session_id == bindparam("owner"),
+        _inputs_ready(),
     )
+    .order_by(Job.id)
+    .limit(bindparam("count"))
+)
+_LOCK_NEW = (
+    select(Job.id)
+    .where(Job.id.in_(bindparam("ids", expanding=True)), Job.state == JobState.NEW)
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(Job)
+    .where(Job.id.in_(bindparam("ids", expanding=True)), Job.state == JobState.NEW)
+    .values(state=JobState.QUEUED, handler=bindparam("handler"))
+    .returning(Job.id)
+    .execution_options(synchronize_session=False)
+)
+_FAILED_INPUT_JOBS = (
+    select(Job.id)
+    .join(JobInput, JobInput.job_id == Job.id)
+    .join(HistoryItem, HistoryItem.id == JobInput.history_item_id)
+    .join(Dataset, Dataset.id == HistoryItem.dataset_id)
+    .where(Dataset.state.in_(_FAILED_INPUT_STATES), Job.state == JobState.NEW)
+    .distinct()
+    .order_by(Job.id)
+    .limit(_FAILED_PER_ROUND)
+)
+
+
+def claim_jobs(session: Session, handler_id: str, slots: int, limits: ShareLimits) -> list[int]:
+    """Claim up to `slots` ready jobs fairly for `handler_id`; return their ids (committed by the caller)."""
+    if slots <= 0:
+        return []
+    turns = _share_out(session, slots, limits)
+
+    candidates: list[int] = []
+    for owner_id, count in turns.items():
+        statement = _NEXT_OF_USER if owner_id > 0 else _NEXT_OF_SESSION
+        candidates += session.scalars(statement, {"owner": abs(owner_id), "count": count})
+    if not candidates:
+        return []
+
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True, of=Job)
-    job_id = session.scalar(candidates)
-    if job_id is None:
-        return None
-    result = session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.state == JobState.NEW)
-        .values(state=JobState.QUEUED, handler=handler_id)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    logger.debug("handler %s claimed job %s for owner %s", handler_id, job_id, owner_id)
-    return job_id
+        candidates = list(session.scalars(_LOCK_NEW, {"ids": candidates}))
+        if not candidates:
+            return []
+    claimed = sorted(session.scalars(_CLAIM, {"ids": candidates, "handler": handler_id}))
+    logger.debug("handler %s claimed jobs %s", handler_id, claimed)
+    return claimed
+
+
+def fail_jobs_with_failed_inputs(session: Session) -> list[int]:
+    """Return the new jobs one of whose input datasets failed (the caller fails them)."""
+    return list(session.scalars(_FAILED_INPUT_JOBS))
+
+
+def _share_out(session: Session, slots: int, limits: ShareLimits) -> dict[int, int]:
+    """Decide how many jobs each owner gets this round: owner id → count.
+
+    Owners with the fewest running jobs go first. Among equals, the owner whose oldest
+    job has waited longest goes first, so that no owner wins every tie; ordering ties by
+    owner id starved new users. The oldest job stands for all of an owner's turns this round,
+    and may be one whose inputs are not ready yet; that only shifts the owner's place.
+    """
+    running = dict(session.execute(_RUNNING_BY_OWNER).all())
+    heap = []
+    for owner_id, user_id, oldest_job_id in session.execute(_WAITING_BY_OWNER):
+        limit = limits.per_user if user_id is not None else limits.per_anonymous
+        count = running.get(owner_id, 0)
+        if count < limit:
+            heap.append((count, oldest_job_id, owner_id, limit))
+    heapq.heapify(heap)
+
+    turns: dict[int, int] = {}
+    for _ in range(slots):
+        if not heap:
+            break
+        count, oldest_job_id, owner_id, limit = heapq.heappop(heap)
+        turns[owner_id] = turns.get(owner_id, 0) + 1
+        if count + 1 < limit:
+            heapq.heappush(heap, (count + 1, oldest_job_id, owner_id, limit))
+    return turns

@@ -16,8 +16,12 @@ from nebula.model.users import User
 
 class Job(Timestamps, Base):
     __tablename__ = "jobs"
-    # The handler's claim query filters on state and orders by id.
-    __table_args__ = (Index("ix_jobs_state_id", "state", "id"),)
+    # The handler's queries filter on state; its claim takes each owner's oldest jobs.
+    __table_args__ = (
+        Index("ix_jobs_state_id", "state", "id"),
+        Index("ix_jobs_state_user_id_id", "state", "user_id", "id"),
+        Index("ix_jobs_state_session_id_id", "state", "session_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.jobs.finish import fail_job, mark_cancelled, record_report
 from nebula.jobs.runners.celery_app import TASK_NAME
-from nebula.jobs.spec import JobReport
-from nebula.jobs.transitions import start_job
+from nebula.jobs.spec import JobReport, JobSpec
+from nebula.jobs.transitions import JobSettings, mark_running, prepare_jobs
 from nebula.managers.uploads import remove_staged_files
 from nebula.model import Job, JobState
 from nebula.model.database import transaction
@@ -58,6 +58,9 @@ class CeleryRunner:
         self._store = store
         self._lock = threading.Lock()
         self._in_flight: dict[int, str] = {}
+        self._settings = JobSettings(
+            config.job_working_dir, config.wall_time, config.memory_limit_mb
+        )
 
     def free_slots(self) -> int:
         with self._lock:
@@ -67,34 +70,25 @@ class CeleryRunner:
         with self._lock:
             return set(self._in_flight)
 
-    def submit(self, job_id: int) -> None:
-        """Build the job's spec, mark it running and send it to the workers' queue."""
+    def submit(self, job_ids: list[int]) -> None:
+        """Prepare claimed jobs, mark them running and send them to the workers' queue."""
+        dispatched: list[tuple[JobSpec, str]] = []
         with transaction(self._sessions) as session:
-            job = session.get(Job, job_id)
-            if job is None or job.state != JobState.QUEUED:
-                return
-            # Unique across deployments that share a broker or result backend.
-            task_id = f"nebula-job-{job_id}-{job.attempts + 1}-{uuid.uuid4().hex[:12]}"
-            spec = start_job(
-                session,
-                job,
-                self._toolbox,
-                self._store,
-                self.config.job_working_dir,
-                self.config.wall_time,
-                self.config.memory_limit_mb,
-                RUNNER_NAME,
-                task_id,
-            )
-            if spec is None:
-                return
+            for job in prepare_jobs(session, job_ids, self._toolbox, self._store, self._settings):
+                spec = job.spec
+                # Unique across deployments that share a broker or result backend.
+                task_id = f"nebula-job-{spec.job_id}-{uuid.uuid4().hex[:16]}"
+                if mark_running(session, job, RUNNER_NAME, task_id):
+                    dispatched.append((spec, task_id))
+
         # Sent after the commit: a worker that finishes at once finds the job running.
-        self._celery.send_task(
-            TASK_NAME, args=[spec.to_json()], task_id=task_id, queue=self.config.queue
-        )
-        with self._lock:
-            self._in_flight[job_id] = task_id
-        logger.info("job %s dispatched to Celery as task %s", job_id, task_id)
+        for spec, task_id in dispatched:
+            self._celery.send_task(
+                TASK_NAME, args=[spec.to_json()], task_id=task_id, queue=self.config.queue
+            )
+            with self._lock:
+                self._in_flight[spec.job_id] = task_id
+            logger.info("job %s dispatched to Celery as task %s", spec.job_id, task_id)
 
     def adopt(self, job_id: int) -> None:
         """Follow a job that another handler dispatched and that is still running."""

@@ -10,17 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.datatypes import DatatypeRegistry
 from nebula.jobs.execution import ExecutionResult, RunningProcess, execute_script
 from nebula.jobs.finish import fail_job, mark_cancelled, record_report
 from nebula.jobs.forkserver import ForkServer, ForkServerUnavailable
-from nebula.jobs.preparation import JOB_WITH_DATASETS, UPLOAD_TOOL_ID
+from nebula.jobs.preparation import UPLOAD_TOOL_ID
 from nebula.jobs.running import run_job
 from nebula.jobs.spec import JobSpec
-from nebula.jobs.transitions import start_job
+from nebula.jobs.transitions import JobSettings, PreparedJob, mark_running, prepare_jobs
 from nebula.jobs.workdir import JobDirectory
 from nebula.managers.uploads import remove_staged_files
 from nebula.model import Job, JobState
@@ -31,6 +30,10 @@ from nebula.tools import ToolBox
 logger = logging.getLogger(__name__)
 
 RUNNER_NAME = "local"
+# A slot's queue holds about this much work, judged by the recent jobs' run times: less
+# than an idle handler's poll interval, so no queued job could have started sooner elsewhere.
+_QUEUE_SECONDS = 0.1
+_MAX_QUEUE_PER_SLOT = 16
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class LocalRunner:
         self._toolbox = toolbox
         self._store = store
         self._datatypes = datatypes
+        self._settings = JobSettings(
+            config.job_working_dir, config.wall_time, config.memory_limit_mb
+        )
+        self._runtimes = RecentRuntimes()
         self._pool = ThreadPoolExecutor(max_workers=config.slots, thread_name_prefix="job")
         self._lock = threading.Lock()
         self._active: dict[int, RunningProcess] = {}
@@ -71,17 +78,22 @@ class LocalRunner:
             self._fork_server.start()
 
     def free_slots(self) -> int:
+        """How many more jobs this runner takes now: its free slots and a short queue."""
         with self._lock:
-            return self.config.slots - len(self._active)
+            return self._capacity() - len(self._active)
 
     def active_job_ids(self) -> set[int]:
         with self._lock:
             return set(self._active)
 
-    def submit(self, job_id: int) -> None:
-        with self._lock:
-            self._active[job_id] = RunningProcess()
-        self._pool.submit(self._run_safely, job_id)
+    def submit(self, job_ids: list[int]) -> None:
+        """Prepare claimed jobs in one transaction and queue them for the pool's threads."""
+        with transaction(self._sessions) as session:
+            prepared = prepare_jobs(session, job_ids, self._toolbox, self._store, self._settings)
+        for job in prepared:
+            with self._lock:
+                self._active[job.spec.job_id] = RunningProcess()
+            self._pool.submit(self._run_safely, job)
 
     def kill(self, job_id: int) -> bool:
         """Stop a job this runner runs; return False when it runs no such job."""
@@ -109,11 +121,12 @@ class LocalRunner:
         if self._fork_server is not None:
             self._fork_server.stop()
 
-    def _run_safely(self, job_id: int) -> None:
+    def _run_safely(self, job: PreparedJob) -> None:
+        job_id = job.spec.job_id
         if self._stopping.is_set():
             return
         try:
-            self._run(job_id)
+            self._run(job)
         except Exception:
             logger.exception("job %s: unexpected error in the local runner", job_id)
             with transaction(self._sessions) as session:
@@ -125,13 +138,14 @@ class LocalRunner:
         finally:
             with self._lock:
                 self._active.pop(job_id, None)
-            if self.on_slot_free is not None:
+                wake = self._capacity() - len(self._active) >= self._wake_at()
+            if wake and self.on_slot_free is not None:
                 self.on_slot_free()
 
-    def _run(self, job_id: int) -> None:
-        handle = self._active[job_id]
-        spec = self._start(job_id, handle)
-        if spec is None:
+    def _run(self, job: PreparedJob) -> None:
+        spec = job.spec
+        handle = self._active[spec.job_id]
+        if not self._start(job, handle):
             return
 
         tool = None if spec.tool_id == UPLOAD_TOOL_ID else self._toolbox.get(spec.tool_id)
@@ -145,9 +159,11 @@ class LocalRunner:
         )
         if self._stopping.is_set():
             logger.warning(
-                "job %s interrupted by shutdown; it will be recovered on the next start", job_id
+                "job %s interrupted by shutdown; it will be recovered on the next start",
+                spec.job_id,
             )
             return
+        self._runtimes.add(report.runtime_seconds)
 
         with transaction(self._sessions) as session:
             state = record_report(session, report)
@@ -157,25 +173,32 @@ class LocalRunner:
             if not self.config.keep_successful_job_dirs:
                 JobDirectory(Path(spec.job_dir)).remove()
 
-    def _start(self, job_id: int, handle: RunningProcess) -> JobSpec | None:
-        """Build the job's spec and mark it running, in one transaction; None if it must not run."""
+    def _start(self, job: PreparedJob, handle: RunningProcess) -> bool:
+        """Mark a prepared job running; False when it was cancelled while it waited."""
         with transaction(self._sessions) as session:
-            job = session.scalar(select(Job).where(Job.id == job_id).options(*JOB_WITH_DATASETS))
-            if job is None or job.state != JobState.QUEUED or handle.kill_requested.is_set():
-                if job is not None and job.state == JobState.DELETING:
-                    mark_cancelled(job)
-                return None
-            spec = start_job(
-                session,
-                job,
-                self._toolbox,
-                self._store,
-                self.config.job_working_dir,
-                self.config.wall_time,
-                self.config.memory_limit_mb,
-                RUNNER_NAME,
-            )
-        return spec
+            if not handle.kill_requested.is_set() and mark_running(session, job, RUNNER_NAME):
+                return True
+            cancelled = session.get(Job, job.spec.job_id)
+            if cancelled is not None and cancelled.state == JobState.DELETING:
+                mark_cancelled(cancelled)
+        return False
+
+    def _capacity(self) -> int:
+        """Slots plus a queue of about a tenth of a second of work per slot.
+
+        Short jobs then start without waiting for the handler's next round, and the
+        handler claims in batches; long jobs get no queue, so that they wait where any
+        handler can claim them.
+        """
+        runtime = self._runtimes.mean()
+        if runtime is None or runtime >= _QUEUE_SECONDS:
+            return self.config.slots
+        per_slot = min(_MAX_QUEUE_PER_SLOT, int(_QUEUE_SECONDS / max(runtime, 0.001)))
+        return self.config.slots * (1 + per_slot)
+
+    def _wake_at(self) -> int:
+        """Free places at which the handler is woken: half the capacity, at least one."""
+        return max(1, self._capacity() // 2)
 
     def _execute(self, spec: JobSpec, **arguments: Any) -> ExecutionResult:
         """Run Nebula's own commands in the fork server, everything else with bash."""
@@ -189,3 +212,21 @@ class LocalRunner:
                 )
                 self._fork_server.start()
         return execute_script(spec, **arguments)
+
+
+class RecentRuntimes:
+    """The mean run time of the last jobs, updated from the pool's threads."""
+
+    def __init__(self, window: int = 32) -> None:
+        self._window = window
+        self._values: list[float] = []
+        self._lock = threading.Lock()
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self._values.append(seconds)
+            del self._values[: -self._window]
+
+    def mean(self) -> float | None:
+        with self._lock:
+            return sum(self._values) / len(self._values) if self._values else None
