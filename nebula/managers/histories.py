@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from nebula.errors import Conflict, NotFound, RequestError
 from nebula.managers.actors import Actor
 from nebula.model import Dataset, History, HistoryItem
 
 MAX_NAME_LENGTH = 255
+
+
+# Built once: this runs for every dataset a tool or an upload creates.
+_RESERVE_HIDS = (
+    update(History)
+    .where(History.id == bindparam("history_id"))
+    .values(hid_counter=History.hid_counter + bindparam("count"))
+    .returning(History.hid_counter)
+    .execution_options(synchronize_session=False)
+)
 
 
 def create_history(session: Session, actor: Actor, name: str | None = None) -> History:
@@ -129,13 +141,12 @@ def item_ids_by_state(session: Session, history_id: int) -> dict[str, list[int]]
 
 def next_hids(session: Session, history_id: int, count: int) -> list[int]:
     """Reserve `count` consecutive hids with one atomic update, safe across processes."""
-    session.execute(
-        update(History)
-        .where(History.id == history_id)
-        .values(hid_counter=History.hid_counter + count)
-    )
-    counter = session.scalar(select(History.hid_counter).where(History.id == history_id))
+    counter = session.scalar(_RESERVE_HIDS, {"history_id": history_id, "count": count})
     assert counter is not None
+    # The statement skips the session's bookkeeping, so a loaded history learns its counter here.
+    loaded = session.identity_map.get(identity_key(History, history_id))
+    if loaded is not None:
+        set_committed_value(loaded, "hid_counter", counter)
     return list(range(counter - count, counter))
 
 
