@@ -169,6 +169,7 @@ def _serve(args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
+            timeout_keep_alive=settings.keep_alive_timeout,
         )
         return 0
 
@@ -191,6 +192,7 @@ def _serve(args: argparse.Namespace) -> int:
             port=settings.port,
             workers=args.workers,
             log_level=settings.log_level.lower(),
+            timeout_keep_alive=settings.keep_alive_timeout,
             # A worker imports Nebula and loads every tool before it answers the supervisor's
             # health checks; on a loaded 2-core machine that took over uvicorn's default 5 s.
             timeout_worker_healthcheck=60,

@@ -124,6 +124,11 @@ class Settings(BaseModel):
         None,
         description="key that signs sessions and encodes ids; default: generated once into data_dir/secret_key",
     )
+    keep_alive_timeout: float = Field(
+        75.0,
+        gt=0,
+        description="seconds a web process keeps an idle HTTP connection open; longer than the load balancer's",
+    )
     log_level: str = Field("INFO", description="logging level")
 
     @field_validator("log_level")

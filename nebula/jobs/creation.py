@@ -86,10 +86,10 @@ def create_tool_job(
     )
     session.add(job)
     for name, item in inputs:
-        job.inputs.append(JobInput(name=name, history_item_id=item.id))
+        job.inputs.append(JobInput(name=name, history_item=item))
     items = create_items(session, history, specs, dbkey=dbkey)
     for output, item in zip(tool.outputs, items, strict=True):
-        job.outputs.append(JobOutput(name=output.name, history_item_id=item.id))
+        job.outputs.append(JobOutput(name=output.name, history_item=item))
     session.flush()
     logger.info(
         "job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id
@@ -118,7 +118,7 @@ def create_internal_job(
     session.add(job)
     items = create_items(session, history, [(label, ext) for _, label, ext in outputs])
     for (name, _, _), item in zip(outputs, items, strict=True):
-        job.outputs.append(JobOutput(name=name, history_item_id=item.id))
+        job.outputs.append(JobOutput(name=name, history_item=item))
     session.flush()
     logger.info(
         "job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id

@@ -40,8 +40,11 @@ def list_jobs(
     history_pk = None
     if history_id is not None:
         history_pk = get_history(session, actor, decode_id(nebula.ids, history_id, "history")).id
-    jobs = job_manager.list_jobs(session, actor, states, tool_id, history_pk, limit, offset)
-    if view == "admin_job_list":
+    detailed = view == "admin_job_list"
+    jobs = job_manager.list_jobs(
+        session, actor, states, tool_id, history_pk, limit, offset, with_details=detailed
+    )
+    if detailed:
         return [job_detail(job, nebula.ids, full=False) for job in jobs]
     return [job_summary(job, nebula.ids) for job in jobs]
 
