@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.jobs import heartbeat
 from nebula.jobs.execution import identified_process_alive, kill_process_group
+from nebula.jobs.finish import mark_cancelled
 from nebula.jobs.scheduler import ShareLimits, claim_jobs, fail_jobs_with_failed_inputs
+from nebula.jobs.transitions import release_jobs
 from nebula.jobs.workdir import JobDirectory
 from nebula.model import DatasetState, Job, JobState
 from nebula.model.base import utcnow
@@ -56,6 +58,8 @@ class JobHandler:
         self._dead_after = dead_after
         self._last_beat = 0.0
         self._last_input_check = 0.0
+        # Owners found to have no ready job; emptied with each check of failed inputs.
+        self._idle_owners: set[int] = set()
         self._sessions = session_factory
         self._runner = runner
         self._limits = limits
@@ -150,20 +154,47 @@ class JobHandler:
         with transaction(self._sessions) as session:
             if time.monotonic() - self._last_input_check >= _INPUT_CHECK_INTERVAL:
                 self._last_input_check = time.monotonic()
+                self._idle_owners.clear()
                 for job_id in fail_jobs_with_failed_inputs(session):
                     _fail_for_inputs(session, job_id)
             deleting = session.scalars(
                 select(Job.id).where(Job.state == JobState.DELETING, Job.handler == self.handler_id)
             ).all()
-            claimed = claim_jobs(session, self.handler_id, self._runner.free_slots(), self._limits)
+            claimed = claim_jobs(
+                session,
+                self.handler_id,
+                self._runner.free_slots(),
+                self._limits,
+                self._idle_owners,
+            )
 
         active = self._runner.active_job_ids()
         for job_id in deleting:
             if job_id in active:
                 self._runner.kill(job_id)
+            else:
+                self._cancel_unstarted(job_id)
         if claimed:
-            self._runner.submit(claimed)
+            self._submit(claimed)
         return claimed
+
+    def _submit(self, job_ids: list[int]) -> None:
+        """Hand claimed jobs to the runner; on failure, put the ones it did not take back."""
+        try:
+            self._runner.submit(job_ids)
+        except Exception:
+            logger.exception(
+                "job handler %s: the runner could not take jobs %s", self.handler_id, job_ids
+            )
+            with transaction(self._sessions) as session:
+                release_jobs(session, job_ids, self.handler_id)
+
+    def _cancel_unstarted(self, job_id: int) -> None:
+        """End a cancelled job that this handler claimed but that no runner runs."""
+        with transaction(self._sessions) as session:
+            job = session.get(Job, job_id)
+            if job is not None and job.state == JobState.DELETING and job.handler == self.handler_id:
+                mark_cancelled(job)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -51,6 +51,7 @@ def build_job_spec(
         )
         for job_output in job.outputs
     ]
+    config_files: dict[str, str] = {}
     if job.tool_id == UPLOAD_TOOL_ID:
         command_line = upload_command(directory)
         upload_params = dict(job.params)
@@ -61,7 +62,9 @@ def build_job_spec(
             str(directory.overrides),
         ]
     else:
-        command_line = _tool_command(job, toolbox.get(job.tool_id), store, directory, toolbox.tool_data_path)
+        command_line = _tool_command(
+            job, toolbox.get(job.tool_id), store, directory, toolbox.tool_data_path, config_files
+        )
         upload_params = None
         ops_arguments = plain_ops_arguments(command_line)
         entry = [OPS_MODULE, *ops_arguments] if ops_arguments is not None else None
@@ -75,6 +78,7 @@ def build_job_spec(
         memory_limit_mb=memory_limit_mb,
         upload_params=upload_params,
         entry=entry,
+        config_files=config_files,
     )
 
 
@@ -145,7 +149,12 @@ def _check_detected_formats(job: Job, tool: Tool) -> None:
 
 
 def _tool_command(
-    job: Job, tool: Tool, store: ObjectStore, directory: JobDirectory, tool_data_path: str | None
+    job: Job,
+    tool: Tool,
+    store: ObjectStore,
+    directory: JobDirectory,
+    tool_data_path: str | None,
+    config_files: dict[str, str],
 ) -> str:
     state = ToolState.from_json(job.params)
     references = dict(state.data_inputs())
@@ -168,5 +177,10 @@ def _tool_command(
         for job_output in job.outputs
     }
     return tool.build_command(
-        state, inputs, outputs, str(directory.working), extra_namespace={"__tool_data_path__": tool_data_path or ""}
+        state,
+        inputs,
+        outputs,
+        str(directory.working),
+        extra_namespace={"__tool_data_path__": tool_data_path or ""},
+        config_files=config_files,
     )

@@ -51,6 +51,8 @@ def run_job(
     directory = JobDirectory(Path(spec.job_dir))
     _stop_earlier_attempt(directory)
     directory.create_fresh()
+    for path, text in spec.config_files.items():
+        Path(path).write_text(text, encoding="utf-8")
     directory.script.write_text(_script(spec, directory))
     if spec.upload_params is not None:
         directory.params.write_text(json.dumps(spec.upload_params))

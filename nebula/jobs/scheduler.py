@@ -64,14 +64,19 @@ _RUNNING_BY_OWNER = (
 )
 _WAITING_BY_OWNER = (
     select(owner_key(), func.min(Job.user_id), func.min(Job.id))
-    .where(Job.state == JobState.NEW)
+    .where(Job.state == JobState.NEW, owner_key().is_not(None))
     .group_by(owner_key())
 )
 _NEXT_OF_USER = (
     select(Job.id)
-    .where(Job.state == JobState.NEW, Job.user_id == bindparam("owner"), _inputs_ready())
+    .where(
+        Job.state == JobState.NEW,
+        Job.user_id == bindparam("owner"),
+        Job.id > bindparam("after"),
+        _inputs_ready(),
+    )
     .order_by(Job.id)
-    .limit(bindparam("count"))
+    .limit(1)
 )
 _NEXT_OF_SESSION = (
     select(Job.id)
@@ -79,10 +84,11 @@ _NEXT_OF_SESSION = (
         Job.state == JobState.NEW,
         Job.user_id.is_(None),
         Job.session_id == bindparam("owner"),
+        Job.id > bindparam("after"),
         _inputs_ready(),
     )
     .order_by(Job.id)
-    .limit(bindparam("count"))
+    .limit(1)
 )
 _LOCK_NEW = (
     select(Job.id)
@@ -108,16 +114,36 @@ _FAILED_INPUT_JOBS = (
 )
 
 
-def claim_jobs(session: Session, handler_id: str, slots: int, limits: ShareLimits) -> list[int]:
-    """Claim up to `slots` ready jobs fairly for `handler_id`; return their ids (committed by the caller)."""
+def claim_jobs(
+    session: Session,
+    handler_id: str,
+    slots: int,
+    limits: ShareLimits,
+    idle_owners: set[int] | None = None,
+) -> list[int]:
+    """Claim up to `slots` ready jobs fairly for `handler_id`; return their ids (committed by the caller).
+
+    `idle_owners` names owners known to have no ready job: they are skipped, and owners
+    found to have none this round are added. The caller empties it now and then, so
+    that an owner whose inputs became ready is looked at again.
+    """
     if slots <= 0:
         return []
-    turns = _share_out(session, slots, limits)
+    idle = idle_owners if idle_owners is not None else set()
 
     candidates: list[int] = []
-    for owner_id, count in turns.items():
+    heap = _owners_in_turn(session, limits, idle)
+    while heap and len(candidates) < slots:
+        count, _, owner_id, limit, after = heapq.heappop(heap)
         statement = _NEXT_OF_USER if owner_id > 0 else _NEXT_OF_SESSION
-        candidates += session.scalars(statement, {"owner": abs(owner_id), "count": count})
+        job_id = session.scalar(statement, {"owner": abs(owner_id), "after": after})
+        if job_id is None:
+            if after == 0:
+                idle.add(owner_id)
+            continue
+        candidates.append(job_id)
+        if count + 1 < limit:
+            heapq.heappush(heap, (count + 1, job_id, owner_id, limit, job_id))
     if not candidates:
         return []
 
@@ -125,7 +151,9 @@ def claim_jobs(session: Session, handler_id: str, slots: int, limits: ShareLimit
         candidates = list(session.scalars(_LOCK_NEW, {"ids": candidates}))
         if not candidates:
             return []
-    claimed = sorted(session.scalars(_CLAIM, {"ids": candidates, "handler": handler_id}))
+    claimed = list(session.scalars(_CLAIM, {"ids": candidates, "handler": handler_id}))
+    # In turn order, so that a runner that queues jobs starts them in the fair order.
+    claimed.sort(key=candidates.index)
     logger.debug("handler %s claimed jobs %s", handler_id, claimed)
     return claimed
 
@@ -135,29 +163,22 @@ def fail_jobs_with_failed_inputs(session: Session) -> list[int]:
     return list(session.scalars(_FAILED_INPUT_JOBS))
 
 
-def _share_out(session: Session, slots: int, limits: ShareLimits) -> dict[int, int]:
-    """Decide how many jobs each owner gets this round: owner id → count.
+def _owners_in_turn(session: Session, limits: ShareLimits, idle: set[int]) -> list[tuple]:
+    """A heap of the owners that may run another job, in the order they take turns.
 
     Owners with the fewest running jobs go first. Among equals, the owner whose oldest
-    job has waited longest goes first, so that no owner wins every tie; ordering ties by
-    owner id starved new users. The oldest job stands for all of an owner's turns this round,
-    and may be one whose inputs are not ready yet; that only shifts the owner's place.
+    job has waited longest goes first, so that no owner wins every tie. Ordering ties by
+    owner id starved new users. After a turn, an owner queues again behind the job it
+    just got. Each entry ends with the id after which to look for the owner's next job.
     """
     running = dict(session.execute(_RUNNING_BY_OWNER).all())
     heap = []
     for owner_id, user_id, oldest_job_id in session.execute(_WAITING_BY_OWNER):
+        if owner_id in idle:
+            continue
         limit = limits.per_user if user_id is not None else limits.per_anonymous
         count = running.get(owner_id, 0)
         if count < limit:
-            heap.append((count, oldest_job_id, owner_id, limit))
+            heap.append((count, oldest_job_id, owner_id, limit, 0))
     heapq.heapify(heap)
-
-    turns: dict[int, int] = {}
-    for _ in range(slots):
-        if not heap:
-            break
-        count, oldest_job_id, owner_id, limit = heapq.heappop(heap)
-        turns[owner_id] = turns.get(owner_id, 0) + 1
-        if count + 1 < limit:
-            heapq.heappush(heap, (count + 1, oldest_job_id, owner_id, limit))
-    return turns
+    return heap

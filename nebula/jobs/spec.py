@@ -31,6 +31,8 @@ class JobSpec:
     `main(argv)` it runs, then argv. Runners may then run it in a forked child of a
     pre-imported process instead of a new interpreter (same argv, directory, exit code
     and output files)."""
+    config_files: dict[str, str] = field(default_factory=dict)
+    """The tool's configfiles, path → text, written into the working directory before the command runs."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

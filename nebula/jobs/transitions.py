@@ -1,7 +1,7 @@
 """The move of claimed jobs to running, shared by every runner.
 
-Preparation and start are separate steps: a handler prepares every job it claimed in a
-round in one transaction (one query loads them all), and a job is marked running only
+Preparation and start are separate steps. A handler prepares every job it claimed in a
+round in one transaction, where one query loads them all. A job is marked running only
 when a runner really starts it, so that its start time, and with it the time it waited,
 stays true.
 """
@@ -16,19 +16,27 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from nebula.errors import NebulaError
-from nebula.jobs.finish import fail_job
+from nebula.jobs.finish import fail_job, mark_cancelled
 from nebula.jobs.preparation import JOB_WITH_DATASETS, build_job_spec
 from nebula.jobs.spec import JobSpec
-from nebula.model import Dataset, DatasetState, Job, JobState
+from nebula.model import Dataset, DatasetState, HistoryItem, Job, JobOutput, JobState
 from nebula.model.base import utcnow
 from nebula.objectstore import ObjectStore
 from nebula.tools import ToolBox
 
 logger = logging.getLogger(__name__)
 
+_INTERNAL_ERROR = (
+    "internal error while preparing the job; the administrators can find details in the server log"
+)
+
 _START = (
     update(Job)
-    .where(Job.id == bindparam("job_id"), Job.state == JobState.QUEUED)
+    .where(
+        Job.id == bindparam("job_id"),
+        Job.state == JobState.QUEUED,
+        Job.handler == bindparam("holder"),
+    )
     .values(
         state=JobState.RUNNING,
         command_line=bindparam("command_line"),
@@ -54,6 +62,8 @@ class PreparedJob:
     spec: JobSpec
     output_dataset_ids: list[int]
     user_id: int | None
+    handler: str
+    """The handler that claimed the job; the job starts only while that claim stands."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,10 @@ def prepare_jobs(
 ) -> list[PreparedJob]:
     """Build the specs of claimed jobs that are still queued, in the order of `job_ids`.
 
-    A job whose spec cannot be built (a tool that disappeared, a detected input format
-    the tool does not accept) is failed with the reason and left out.
+    A job whose spec cannot be built is failed with the reason and left out. A tool that
+    disappeared, or a detected input format the tool does not accept, is reported to the
+    user; anything else is an internal error. A job cancelled since its claim
+    is ended here, since no runner will see it.
     """
     jobs = {
         job.id: job
@@ -82,23 +94,31 @@ def prepare_jobs(
     prepared = []
     for job_id in job_ids:
         job = jobs.get(job_id)
-        if job is None or job.state != JobState.QUEUED:
+        if job is not None and job.state == JobState.DELETING:
+            mark_cancelled(job)
+            continue
+        if job is None or job.state != JobState.QUEUED or job.handler is None:
             continue
         try:
-            spec = build_job_spec(
-                session,
-                job,
-                toolbox,
-                store,
-                settings.job_working_dir,
-                settings.wall_time,
-                settings.memory_limit_mb,
-            )
+            with session.begin_nested():
+                spec = build_job_spec(
+                    session,
+                    job,
+                    toolbox,
+                    store,
+                    settings.job_working_dir,
+                    settings.wall_time,
+                    settings.memory_limit_mb,
+                )
         except NebulaError as exc:
             fail_job(session, job.id, f"the job could not be prepared: {exc.message}")
             continue
+        except Exception:
+            logger.exception("job %s: could not be prepared", job.id)
+            fail_job(session, job.id, _INTERNAL_ERROR)
+            continue
         dataset_ids = [job_output.history_item.dataset_id for job_output in job.outputs]
-        prepared.append(PreparedJob(spec, dataset_ids, job.user_id))
+        prepared.append(PreparedJob(spec, dataset_ids, job.user_id, job.handler))
     return prepared
 
 
@@ -108,12 +128,14 @@ def mark_running(
     """Record that a prepared job starts; return False when it is no longer queued.
 
     The update is conditional, so that a cancellation that arrived since the job was
-    claimed is not overwritten.
+    claimed is not overwritten, and a job that another handler took over meanwhile (it
+    held this handler for dead) is not started twice.
     """
     started = session.execute(
         _START,
         {
             "job_id": job.spec.job_id,
+            "holder": job.handler,
             "command_line": job.spec.command_line,
             "runner": runner,
             "runner_job_id": runner_job_id,
@@ -132,3 +154,49 @@ def mark_running(
         job.user_id,
     )
     return True
+
+
+def release_jobs(session: Session, job_ids: list[int], handler_id: str) -> None:
+    """Give claimed jobs that have not started back to the queue, for any handler to claim."""
+    session.execute(
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.state == JobState.QUEUED, Job.handler == handler_id)
+        .values(state=JobState.NEW, handler=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def return_unsent(session: Session, job_id: int, runner_job_id: str) -> None:
+    """Put a job marked running back in the queue when its runner never received it."""
+    returned = session.execute(
+        update(Job)
+        .where(
+            Job.id == job_id,
+            Job.state == JobState.RUNNING,
+            Job.runner_job_id == runner_job_id,
+        )
+        .values(
+            state=JobState.NEW,
+            handler=None,
+            runner=None,
+            runner_job_id=None,
+            start_time=None,
+            attempts=Job.attempts - 1,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if returned:
+        session.execute(
+            update(Dataset)
+            .where(Dataset.id.in_(_output_dataset_ids(job_id)))
+            .values(state=DatasetState.QUEUED)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _output_dataset_ids(job_id: int):  # type: ignore[no-untyped-def]
+    return (
+        select(HistoryItem.dataset_id)
+        .join(JobOutput, JobOutput.history_item_id == HistoryItem.id)
+        .where(JobOutput.job_id == job_id)
+    )

@@ -88,10 +88,13 @@ def render_command(
     job_dir: str,
     registry: Any,
     extra_namespace: dict[str, Any] | None = None,
+    config_files: dict[str, str] | None = None,
 ) -> str:
     """Return the command line for `state`, after writing each configfile into `job_dir`.
 
-    `extra_namespace` adds server-wide names such as `__tool_data_path__`.
+    `extra_namespace` adds server-wide names such as `__tool_data_path__`. With
+    `config_files`, the configfiles are put there (path → text) instead of written, for
+    a job whose directory is created later, maybe on another host.
 
     Raises ParameterError when a dataset the state names has no InputFile, and
     ToolLoadError when the template uses a name that is not defined."""
@@ -111,8 +114,12 @@ def render_command(
     namespace.update(extra_namespace or {})
     for name, template_class in templates.configfiles.items():
         path = os.path.join(job_dir, f"configfile_{name}")
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(_fill(template_class, namespace, templates, f"configfile name='{name}'"))
+        text = _fill(template_class, namespace, templates, f"configfile name='{name}'")
+        if config_files is None:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        else:
+            config_files[path] = text
         namespace[name] = path
     return collapse_lines(_fill(templates.command, namespace, templates, "command"))
 

@@ -103,6 +103,7 @@ class Tool:
         job_dir: str,
         registry: FormatRegistry | None = None,
         extra_namespace: dict[str, Any] | None = None,
+        config_files: dict[str, str] | None = None,
     ) -> str:
         """Render `<command>` for `state`. `inputs` contains an InputFile for every dataset of
         `state.data_inputs()` (keyed by those names; files are matched by dataset_id
@@ -116,6 +117,7 @@ class Tool:
             job_dir,
             registry or _default_registry(),
             extra_namespace,
+            config_files,
         )
 
     def compile_templates(self) -> CommandTemplates:

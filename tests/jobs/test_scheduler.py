@@ -214,3 +214,25 @@ def test_a_job_is_claimed_by_only_one_handler(sessions: sessionmaker[Session]) -
 
     assert len(first) == 3
     assert second == []
+
+
+def test_owner_without_a_ready_job_does_not_take_a_slot(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        waiting, waiting_history = _user_with_history(session, "waiting@example.org")
+        ready, ready_history = _user_with_history(session, "ready@example.org")
+        dataset = Dataset(object_key="dataset_uploading", state=DatasetState.RUNNING)
+        item = HistoryItem(
+            history=waiting_history, dataset=dataset, hid=1, name="in", extension="bed", metadata_={}
+        )
+        session.add(item)
+        (blocked,) = _queue(session, waiting, waiting_history, 1)
+        session.flush()
+        session.add(JobInput(job_id=blocked, name="input1", history_item_id=item.id))
+        ready_jobs = _queue(session, ready, ready_history, 3)
+    idle_owners: set[int] = set()
+
+    with transaction(sessions) as session:
+        claimed = claim_jobs(session, "handler-a", slots=1, limits=LIMITS, idle_owners=idle_owners)
+
+    assert claimed == [ready_jobs[0]]
+    assert idle_owners == {waiting.id}

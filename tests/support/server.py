@@ -33,7 +33,11 @@ def write_test_panel(folder: Path) -> Path:
         {
             "id": "testing",
             "name": "Testing",
-            "tools": [str(JOB_TOOLS / "sleep.xml"), str(JOB_TOOLS / "fail.xml")],
+            "tools": [
+                str(JOB_TOOLS / "sleep.xml"),
+                str(JOB_TOOLS / "fail.xml"),
+                str(JOB_TOOLS / "configfile.xml"),
+            ],
         }
     )
     path = folder / "tool_panel.yml"

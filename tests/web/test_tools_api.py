@@ -379,3 +379,12 @@ def test_version(api: Api) -> None:
 
     assert response.status_code == 200
     assert response.json()["version_major"] == "24.1"
+
+
+def test_tool_with_a_configfile_reads_it_in_its_job(api: Api, history_id: str) -> None:
+    job = run_tool_and_wait(api, history_id, "test_configfile", {"name": "Ada"})
+
+    output = api.get(f"/api/datasets/{job['outputs']['output']['id']}/display").text
+
+    assert job["state"] == "ok", job.get("info")
+    assert output == "Hello, Ada!\n"

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nebula.jobs.finish import fail_job, mark_cancelled, record_report
 from nebula.jobs.runners.celery_app import TASK_NAME
 from nebula.jobs.spec import JobReport, JobSpec
-from nebula.jobs.transitions import JobSettings, mark_running, prepare_jobs
+from nebula.jobs.transitions import JobSettings, mark_running, prepare_jobs, return_unsent
 from nebula.managers.uploads import remove_staged_files
 from nebula.model import Job, JobState
 from nebula.model.database import transaction
@@ -83,9 +83,19 @@ class CeleryRunner:
 
         # Sent after the commit: a worker that finishes at once finds the job running.
         for spec, task_id in dispatched:
-            self._celery.send_task(
-                TASK_NAME, args=[spec.to_json()], task_id=task_id, queue=self.config.queue
-            )
+            try:
+                self._celery.send_task(
+                    TASK_NAME, args=[spec.to_json()], task_id=task_id, queue=self.config.queue
+                )
+            except Exception:
+                logger.exception(
+                    "job %s: could not send Celery task %s; returned to the queue",
+                    spec.job_id,
+                    task_id,
+                )
+                with transaction(self._sessions) as session:
+                    return_unsent(session, spec.job_id, task_id)
+                continue
             with self._lock:
                 self._in_flight[spec.job_id] = task_id
             logger.info("job %s dispatched to Celery as task %s", spec.job_id, task_id)

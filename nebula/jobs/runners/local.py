@@ -19,7 +19,13 @@ from nebula.jobs.forkserver import ForkServer, ForkServerUnavailable
 from nebula.jobs.preparation import UPLOAD_TOOL_ID
 from nebula.jobs.running import run_job
 from nebula.jobs.spec import JobSpec
-from nebula.jobs.transitions import JobSettings, PreparedJob, mark_running, prepare_jobs
+from nebula.jobs.transitions import (
+    JobSettings,
+    PreparedJob,
+    mark_running,
+    prepare_jobs,
+    release_jobs,
+)
 from nebula.jobs.workdir import JobDirectory
 from nebula.managers.uploads import remove_staged_files
 from nebula.model import Job, JobState
@@ -30,8 +36,8 @@ from nebula.tools import ToolBox
 logger = logging.getLogger(__name__)
 
 RUNNER_NAME = "local"
-# A slot's queue holds about this much work, judged by the recent jobs' run times: less
-# than an idle handler's poll interval, so no queued job could have started sooner elsewhere.
+# A slot's queue takes about this much work, judged by the recent jobs' run times. That is
+# less than an idle handler's poll interval, so no queued job could have started sooner elsewhere.
 _QUEUE_SECONDS = 0.1
 _MAX_QUEUE_PER_SLOT = 16
 
@@ -87,12 +93,26 @@ class LocalRunner:
             return set(self._active)
 
     def submit(self, job_ids: list[int]) -> None:
-        """Prepare claimed jobs in one transaction and queue them for the pool's threads."""
+        """Prepare claimed jobs in one transaction and hand them to the pool's threads.
+
+        A job beyond the free slots waits in the pool's queue only when its tool is known
+        to be short. Any other job goes back to the queue in the database, where another
+        handler with a free slot can claim it.
+        """
         with transaction(self._sessions) as session:
             prepared = prepare_jobs(session, job_ids, self._toolbox, self._store, self._settings)
-        for job in prepared:
             with self._lock:
-                self._active[job.spec.job_id] = RunningProcess()
+                room = self.config.slots - len(self._active)
+                accepted = []
+                for job in prepared:
+                    if room > 0 or self._runtimes.is_short(job.spec.tool_id, _QUEUE_SECONDS):
+                        accepted.append(job)
+                        room -= 1
+                        self._active[job.spec.job_id] = RunningProcess()
+            released = [job.spec.job_id for job in prepared if job not in accepted]
+            if released:
+                release_jobs(session, released, prepared[0].handler)
+        for job in accepted:
             self._pool.submit(self._run_safely, job)
 
     def kill(self, job_id: int) -> bool:
@@ -163,7 +183,7 @@ class LocalRunner:
                 spec.job_id,
             )
             return
-        self._runtimes.add(report.runtime_seconds)
+        self._runtimes.add(spec.tool_id, report.runtime_seconds)
 
         with transaction(self._sessions) as session:
             state = record_report(session, report)
@@ -187,8 +207,8 @@ class LocalRunner:
         """Slots plus a queue of about a tenth of a second of work per slot.
 
         Short jobs then start without waiting for the handler's next round, and the
-        handler claims in batches; long jobs get no queue, so that they wait where any
-        handler can claim them.
+        handler claims them in batches. Long jobs get no queue, so that they wait where
+        any handler can claim them.
         """
         runtime = self._runtimes.mean()
         if runtime is None or runtime >= _QUEUE_SECONDS:
@@ -197,8 +217,8 @@ class LocalRunner:
         return self.config.slots * (1 + per_slot)
 
     def _wake_at(self) -> int:
-        """Free places at which the handler is woken: half the capacity, at least one."""
-        return max(1, self._capacity() // 2)
+        """Free places at which the handler is woken: half the queue, or one free slot."""
+        return max(1, (self._capacity() - self.config.slots) // 2)
 
     def _execute(self, spec: JobSpec, **arguments: Any) -> ExecutionResult:
         """Run Nebula's own commands in the fork server, everything else with bash."""
@@ -215,18 +235,26 @@ class LocalRunner:
 
 
 class RecentRuntimes:
-    """The mean run time of the last jobs, updated from the pool's threads."""
+    """The run times of the last jobs, overall and per tool, updated from the pool's threads."""
 
     def __init__(self, window: int = 32) -> None:
         self._window = window
         self._values: list[float] = []
+        self._by_tool: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
-    def add(self, seconds: float) -> None:
+    def add(self, tool_id: str, seconds: float) -> None:
         with self._lock:
-            self._values.append(seconds)
-            del self._values[: -self._window]
+            for values in (self._values, self._by_tool.setdefault(tool_id, [])):
+                values.append(seconds)
+                del values[: -self._window]
 
     def mean(self) -> float | None:
         with self._lock:
             return sum(self._values) / len(self._values) if self._values else None
+
+    def is_short(self, tool_id: str, limit: float) -> bool:
+        """Tell whether every recent job of the tool ran in less than `limit` seconds."""
+        with self._lock:
+            values = self._by_tool.get(tool_id)
+            return bool(values) and max(values) < limit
