@@ -20,7 +20,7 @@ from nebula.jobs.transitions import release_jobs
 from nebula.jobs.workdir import JobDirectory
 from nebula.model import DatasetState, Job, JobState
 from nebula.model.base import utcnow
-from nebula.model.database import transaction
+from nebula.model.database import transaction, write_first
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +197,7 @@ class JobHandler:
                 mark_cancelled(job)
 
     def _loop(self) -> None:
+        write_first()
         while not self._stop.is_set():
             try:
                 self._runner.poll()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +22,9 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_POOL_SIZE = 40
+SQLITE_BUSY_TIMEOUT = 30.0
+
+_thread_role = threading.local()
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:
@@ -29,12 +35,12 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         # SQLite's lock (busy timeout) rather than time out waiting for the pool.
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=SQLITE_POOL_SIZE,
         )
         event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", _begin_immediate)
+        _serve_writers_in_turn(engine, SQLITE_BUSY_TIMEOUT)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
@@ -81,14 +87,112 @@ def _alembic_config(url: str) -> AlembicConfig:
     return config
 
 
-def _begin_immediate(connection: Any) -> None:
-    """Start every SQLite transaction as a writer.
+class WriterQueue:
+    """A lock that the threads of one process take in the order they asked for it, with
+    the job system's threads ahead of web requests.
+
+    SQLite lets one writer in at a time, and a writer that finds the database locked
+    sleeps and retries. Under a steady stream of web requests the sleepers lost nearly
+    every race: the job handler's transactions waited for minutes while submissions
+    went through. Waiting in line behind every request in flight was still too slow,
+    because a web request holds its transaction until it has answered. The job system's
+    transactions are short and deliver the results that users wait for, so they go
+    first. SQLite's own lock still arbitrates between processes.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._mutex = threading.Lock()
+        self._held = False
+        self._first: deque[threading.Event] = deque()
+        self._waiting: deque[threading.Event] = deque()
+
+    def acquire(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Event()
+            line = self._first if getattr(_thread_role, "goes_first", False) else self._waiting
+            line.append(turn)
+        if turn.wait(self._timeout):
+            return
+        with self._mutex:
+            if turn in line:
+                line.remove(turn)
+                raise sqlite3.OperationalError(
+                    f"database is locked: no turn to write within {self._timeout:g} seconds"
+                )
+        # The turn was handed over just as the wait timed out.
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._first:
+                self._first.popleft().set()
+            elif self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._held = False
+
+
+def write_first() -> None:
+    """Let the calling thread's SQLite transactions go ahead of web requests (job threads)."""
+    _thread_role.goes_first = True
+
+
+def _serve_writers_in_turn(engine: Engine, timeout: float) -> None:
+    """Start every SQLite transaction as a writer, one thread of this process at a time.
 
     A deferred transaction that reads and then writes fails at once with "database is
-    locked" when another writer got there first, whatever the busy timeout; taking the
-    write lock at BEGIN makes it wait its turn instead.
+    locked" when another writer got there first, whatever the busy timeout. Taking the
+    write lock at BEGIN makes it wait its turn instead. The turn ends when the DBAPI
+    connection commits or rolls back, which the pool also does when a connection comes
+    back unfinished.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    queue = WriterQueue(timeout)
+    holders: set[int] = set()
+    dialect = engine.dialect
+    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+    def begin(connection: Any) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        queue.acquire()
+        holders.add(id(dbapi_connection))
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _end_turn(dbapi_connection)
+            raise
+
+    def _end_turn(dbapi_connection: Any) -> None:
+        key = id(getattr(dbapi_connection, "dbapi_connection", dbapi_connection))
+        if key in holders:
+            holders.discard(key)
+            queue.release()
+
+    def commit(dbapi_connection: Any) -> None:
+        try:
+            do_commit(dbapi_connection)
+        finally:
+            _end_turn(dbapi_connection)
+
+    def rollback(dbapi_connection: Any) -> None:
+        try:
+            do_rollback(dbapi_connection)
+        finally:
+            _end_turn(dbapi_connection)
+
+    event.listen(engine, "begin", begin)
+    # The dialect's own methods are wrapped because the engine's commit and rollback
+    # events fire before the statement, and the turn must last until after it.
+    dialect.do_commit = commit  # type: ignore[method-assign]
+    dialect.do_rollback = rollback  # type: ignore[method-assign]
+    event.listen(engine.pool, "close", lambda dbapi_connection, _record: _end_turn(dbapi_connection))
+    event.listen(
+        engine.pool,
+        "invalidate",
+        lambda dbapi_connection, _record, _exception: _end_turn(dbapi_connection),
+    )
 
 
 def _ensure_sqlite_folder(url: str) -> None:
@@ -98,7 +202,7 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # Nebula issues BEGIN itself (see _begin_immediate), so the driver must not.
+    # Nebula issues BEGIN itself (see _serve_writers_in_turn), so the driver must not.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

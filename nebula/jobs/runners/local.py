@@ -29,7 +29,7 @@ from nebula.jobs.transitions import (
 from nebula.jobs.workdir import JobDirectory
 from nebula.managers.uploads import remove_staged_files
 from nebula.model import Job, JobState
-from nebula.model.database import transaction
+from nebula.model.database import transaction, write_first
 from nebula.objectstore import ObjectStore
 from nebula.tools import ToolBox
 
@@ -71,7 +71,9 @@ class LocalRunner:
             config.job_working_dir, config.wall_time, config.memory_limit_mb
         )
         self._runtimes = RecentRuntimes()
-        self._pool = ThreadPoolExecutor(max_workers=config.slots, thread_name_prefix="job")
+        self._pool = ThreadPoolExecutor(
+            max_workers=config.slots, thread_name_prefix="job", initializer=write_first
+        )
         self._lock = threading.Lock()
         self._active: dict[int, RunningProcess] = {}
         self._stopping = threading.Event()
