@@ -45,7 +45,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -860,6 +860,8 @@ def _report(results: Results, args: argparse.Namespace, expected_rows: int) -> N
     )
     for problem in (results.failed_submissions + results.wrong_outputs)[:5]:
         lines.append(f"problem: {problem}")
+    for reason, count in Counter(_setup_retries).most_common(5):
+        lines.append(f"set-up repeat: {count} x {reason}")
     print("\n".join(lines))
     print(json.dumps(figures, sort_keys=True))
 
