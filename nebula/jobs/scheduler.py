@@ -67,29 +67,25 @@ _WAITING_BY_OWNER = (
     .where(Job.state == JobState.NEW, owner_key().is_not(None))
     .group_by(owner_key())
 )
-_NEXT_OF_USER = (
-    select(Job.id)
-    .where(
-        Job.state == JobState.NEW,
-        Job.user_id == bindparam("owner"),
-        Job.id > bindparam("after"),
-        _inputs_ready(),
+
+
+def _next_job_of(*owner_conditions):  # type: ignore[no-untyped-def]
+    """The statement for an owner's oldest ready job after the id bound as `after`."""
+    return (
+        select(Job.id)
+        .where(
+            Job.state == JobState.NEW,
+            *owner_conditions,
+            Job.id > bindparam("after"),
+            _inputs_ready(),
+        )
+        .order_by(Job.id)
+        .limit(1)
     )
-    .order_by(Job.id)
-    .limit(1)
-)
-_NEXT_OF_SESSION = (
-    select(Job.id)
-    .where(
-        Job.state == JobState.NEW,
-        Job.user_id.is_(None),
-        Job.session_id == bindparam("owner"),
-        Job.id > bindparam("after"),
-        _inputs_ready(),
-    )
-    .order_by(Job.id)
-    .limit(1)
-)
+
+
+_NEXT_OF_USER = _next_job_of(Job.user_id == bindparam("owner"))
+_NEXT_OF_SESSION = _next_job_of(Job.user_id.is_(None), Job.session_id == bindparam("owner"))
 _LOCK_NEW = (
     select(Job.id)
     .where(Job.id.in_(bindparam("ids", expanding=True)), Job.state == JobState.NEW)

@@ -63,6 +63,21 @@ def _queue(
     return [job.id for job in jobs]
 
 
+def _queue_with_input(
+    session: Session, user: User, history: History, object_key: str, state: DatasetState
+) -> int:
+    """Queue one job whose input dataset is in `state`; return its id."""
+    dataset = Dataset(object_key=object_key, state=state)
+    item = HistoryItem(
+        history=history, dataset=dataset, hid=1, name="in", extension="bed", metadata_={}
+    )
+    session.add(item)
+    (job_id,) = _queue(session, user, history, 1)
+    session.flush()
+    session.add(JobInput(job_id=job_id, name="input1", history_item_id=item.id))
+    return job_id
+
+
 def _owners(session: Session, job_ids: list[int]) -> Counter[int | None]:
     return Counter(session.scalars(select(Job.user_id).where(Job.id.in_(job_ids))))
 
@@ -160,14 +175,7 @@ def test_claimed_jobs_record_state_and_handler(sessions: sessionmaker[Session]) 
 def test_job_waits_until_its_input_is_ok(sessions: sessionmaker[Session]) -> None:
     with transaction(sessions) as session:
         user, history = _user_with_history(session, "u@example.org")
-        dataset = Dataset(object_key="dataset_pending", state=DatasetState.RUNNING)
-        item = HistoryItem(
-            history=history, dataset=dataset, hid=1, name="in", extension="bed", metadata_={}
-        )
-        session.add(item)
-        (job_id,) = _queue(session, user, history, 1)
-        session.flush()
-        session.add(JobInput(job_id=job_id, name="input1", history_item_id=item.id))
+        job_id = _queue_with_input(session, user, history, "dataset_pending", DatasetState.RUNNING)
 
     with transaction(sessions) as session:
         while_running = claim_jobs(session, "handler-a", slots=1, limits=LIMITS)
@@ -185,14 +193,7 @@ def test_job_waits_until_its_input_is_ok(sessions: sessionmaker[Session]) -> Non
 def test_job_with_failed_input_is_reported(sessions: sessionmaker[Session]) -> None:
     with transaction(sessions) as session:
         user, history = _user_with_history(session, "u@example.org")
-        dataset = Dataset(object_key="dataset_failed", state=DatasetState.ERROR)
-        item = HistoryItem(
-            history=history, dataset=dataset, hid=1, name="in", extension="bed", metadata_={}
-        )
-        session.add(item)
-        (job_id,) = _queue(session, user, history, 1)
-        session.flush()
-        session.add(JobInput(job_id=job_id, name="input1", history_item_id=item.id))
+        job_id = _queue_with_input(session, user, history, "dataset_failed", DatasetState.ERROR)
 
     with transaction(sessions) as session:
         failed = fail_jobs_with_failed_inputs(session)
@@ -220,14 +221,7 @@ def test_owner_without_a_ready_job_does_not_take_a_slot(sessions: sessionmaker[S
     with transaction(sessions) as session:
         waiting, waiting_history = _user_with_history(session, "waiting@example.org")
         ready, ready_history = _user_with_history(session, "ready@example.org")
-        dataset = Dataset(object_key="dataset_uploading", state=DatasetState.RUNNING)
-        item = HistoryItem(
-            history=waiting_history, dataset=dataset, hid=1, name="in", extension="bed", metadata_={}
-        )
-        session.add(item)
-        (blocked,) = _queue(session, waiting, waiting_history, 1)
-        session.flush()
-        session.add(JobInput(job_id=blocked, name="input1", history_item_id=item.id))
+        blocked = _queue_with_input(session, waiting, waiting_history, "dataset_uploading", DatasetState.RUNNING)
         ready_jobs = _queue(session, ready, ready_history, 3)
     idle_owners: set[int] = set()
 
