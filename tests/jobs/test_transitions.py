@@ -63,7 +63,7 @@ def _claimed_sleep_jobs(system: JobSystem, count: int, handler: str = "handler-a
         return [job.id for job in jobs]
 
 
-def test_prepare_ends_a_job_cancelled_since_its_claim(system: JobSystem) -> None:
+def test_prepare_jobs_ends_a_job_cancelled_since_its_claim(system: JobSystem) -> None:
     kept, cancelled = _claimed_sleep_jobs(system, 2)
     with transaction(system.sessions) as session:
         session.get(Job, cancelled).state = JobState.DELETING
@@ -81,7 +81,7 @@ def test_prepare_ends_a_job_cancelled_since_its_claim(system: JobSystem) -> None
     assert output_state == DatasetState.DISCARDED
 
 
-def test_prepare_fails_a_job_whose_tool_is_gone_and_keeps_the_rest(system: JobSystem) -> None:
+def test_prepare_jobs_fails_only_the_job_whose_tool_is_gone(system: JobSystem) -> None:
     gone, kept = _claimed_sleep_jobs(system, 2)
     with transaction(system.sessions) as session:
         session.get(Job, gone).tool_id = "no_such_tool"
@@ -96,7 +96,7 @@ def test_prepare_fails_a_job_whose_tool_is_gone_and_keeps_the_rest(system: JobSy
     assert failed.info.startswith("the job could not be prepared")
 
 
-def test_a_job_taken_over_by_another_handler_is_not_started(system: JobSystem) -> None:
+def test_mark_running_refuses_a_job_taken_over_by_another_handler(system: JobSystem) -> None:
     (job_id,) = _claimed_sleep_jobs(system, 1)
     with transaction(system.sessions) as session:
         (prepared,) = prepare_jobs(session, [job_id], system.toolbox, system.store, system.settings)
