@@ -45,6 +45,13 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+def connection_limit(engine: Engine) -> int:
+    """How many connections the engine's pool gives out at once (its size and overflow)."""
+    pool = engine.pool
+    size = pool.size() if hasattr(pool, "size") else SQLITE_POOL_SIZE
+    return 2 * size
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,11 +12,16 @@ from fastapi import FastAPI
 from nebula import __version__
 from nebula.app import NebulaApp
 from nebula.jobs.service import start_job_handler
+from nebula.model.database import connection_limit
 from nebula.web.api import contents, datasets, histories, jobs, tools, uploads, users, version
 from nebula.web.errors import install_error_handlers
 from nebula.web.ui.install import install_ui
 
 logger = logging.getLogger(__name__)
+
+# Requests that hold a database session at once; below the 40 threads of the pool that
+# runs FastAPI's synchronous dependencies and endpoints (see nebula.web.deps).
+MAX_REQUEST_SESSIONS = 32
 
 
 def create_app(nebula: NebulaApp, run_handler: bool | None = None) -> FastAPI:
@@ -40,6 +46,9 @@ def create_app(nebula: NebulaApp, run_handler: bool | None = None) -> FastAPI:
     )
     app.state.nebula = nebula
     app.state.wake_handler = None
+    app.state.session_slots = asyncio.Semaphore(
+        min(MAX_REQUEST_SESSIONS, connection_limit(nebula.engine))
+    )
     install_error_handlers(app)
     for module in (version, users, histories, contents, datasets, tools, uploads, jobs):
         app.include_router(module.router)

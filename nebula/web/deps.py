@@ -8,10 +8,11 @@ X-CSRF-Token header. An API key is never sent implicitly and needs no such token
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from nebula.app import NebulaApp
@@ -19,7 +20,6 @@ from nebula.errors import AuthenticationRequired, PermissionDenied
 from nebula.managers.actors import Actor
 from nebula.managers.sessions import actor_for, find_session
 from nebula.managers.users import user_for_api_key
-from nebula.model.database import transaction
 from nebula.web.ui.cookies import CSRF_HEADER, SAFE_METHODS, cookie_token, signer_of
 
 API_KEY_HEADER = "x-api-key"
@@ -30,9 +30,26 @@ def get_nebula(request: Request) -> NebulaApp:
     return request.app.state.nebula
 
 
-def _db_session(request: Request) -> Iterator[Session]:
-    with transaction(get_nebula(request).session_factory) as session:
-        yield session
+async def _db_session(request: Request) -> AsyncIterator[Session]:
+    """A session for the request, committed when it succeeds.
+
+    FastAPI runs the request's dependencies and its endpoint in separate calls to its
+    thread pool, and the session's transaction, with SQLite's write turn or a pooled
+    connection, lasts across them. If every pool thread waited for a turn or a
+    connection, the requests holding those could never get a thread to finish. So at
+    most `session_slots` requests have a session at once, and the others wait here
+    without a thread.
+    """
+    async with request.app.state.session_slots:
+        session = get_nebula(request).session_factory()
+        try:
+            yield session
+            await run_in_threadpool(session.commit)
+        except BaseException:
+            await run_in_threadpool(session.rollback)
+            raise
+        finally:
+            await run_in_threadpool(session.close)
 
 
 # scope="function" commits before the response is sent, so a client that reads the
