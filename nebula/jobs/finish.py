@@ -21,9 +21,8 @@ logger = logging.getLogger(__name__)
 
 INFO_MAX_CHARS = 2000
 
-_JOB_STATE = select(Job.state).where(Job.id == bindparam("job_id"))
-_JOB_STATE_FOR_UPDATE = _JOB_STATE.with_for_update()
-_JOB_OWNER = select(Job.tool_id, Job.user_id).where(Job.id == bindparam("job_id"))
+_JOB_ROW = select(Job.state, Job.tool_id, Job.user_id).where(Job.id == bindparam("job_id"))
+_JOB_ROW_FOR_UPDATE = _JOB_ROW.with_for_update()
 _JOB_OUTPUTS = (
     select(JobOutput.name, HistoryItem.id, HistoryItem.dataset_id)
     .join(HistoryItem, HistoryItem.id == JobOutput.history_item_id)
@@ -35,11 +34,12 @@ def record_report(session: Session, report: JobReport) -> JobState | None:
     """Write a finished job's report; return its final state, or None if it was not running.
 
     The common case, a running job that ended, is written with a few statements rather
-    than through loaded objects: it happens once per job, on the hottest path there is.
+    than through loaded objects, because it happens once per job on the hottest path.
     """
-    state = session.scalar(_job_state_query(session), {"job_id": report.job_id})
-    if state not in (JobState.RUNNING, JobState.DELETING):
+    row = session.execute(_job_row_query(session), {"job_id": report.job_id}).first()
+    if row is None or row.state not in (JobState.RUNNING, JobState.DELETING):
         return None
+    state, tool_id, user_id = row
 
     end_time = utcnow()
     session.execute(
@@ -78,7 +78,6 @@ def record_report(session: Session, report: JobReport) -> JobState | None:
         .values(state=JobState.OK, info=report.info, **ended)
         .execution_options(synchronize_session=False)
     )
-    tool_id, user_id = session.execute(_JOB_OWNER, {"job_id": report.job_id}).one()
     _log_end(report.job_id, JobState.OK, tool_id, user_id, report)
     return JobState.OK
 
@@ -151,11 +150,11 @@ def _log_end(
     )
 
 
-def _job_state_query(session: Session):  # type: ignore[no-untyped-def]
-    """The job's state, locked on PostgreSQL until the report is written."""
+def _job_row_query(session: Session):  # type: ignore[no-untyped-def]
+    """Return the query for the job's state, tool and user; on PostgreSQL it locks the row."""
     if session.get_bind().dialect.name == "postgresql":
-        return _JOB_STATE_FOR_UPDATE
-    return _JOB_STATE
+        return _JOB_ROW_FOR_UPDATE
+    return _JOB_ROW
 
 
 def _lock_job(session: Session, job_id: int) -> Job | None:

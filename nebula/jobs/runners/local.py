@@ -86,7 +86,7 @@ class LocalRunner:
             self._fork_server.start()
 
     def free_slots(self) -> int:
-        """How many more jobs this runner takes now: its free slots and a short queue."""
+        """Return how many more jobs this runner takes now: its free slots and a short queue."""
         with self._lock:
             return self._capacity() - len(self._active)
 
@@ -103,15 +103,17 @@ class LocalRunner:
         """
         with transaction(self._sessions) as session:
             prepared = prepare_jobs(session, job_ids, self._toolbox, self._store, self._settings)
+            accepted: list[PreparedJob] = []
+            released: list[int] = []
             with self._lock:
                 room = self.config.slots - len(self._active)
-                accepted = []
                 for job in prepared:
                     if room > 0 or self._runtimes.is_short(job.spec.tool_id, _QUEUE_SECONDS):
                         accepted.append(job)
                         room -= 1
                         self._active[job.spec.job_id] = RunningProcess()
-            released = [job.spec.job_id for job in prepared if job not in accepted]
+                    else:
+                        released.append(job.spec.job_id)
             if released:
                 release_jobs(session, released, prepared[0].handler)
         for job in accepted:
@@ -206,7 +208,7 @@ class LocalRunner:
         return False
 
     def _capacity(self) -> int:
-        """Slots plus a queue of about a tenth of a second of work per slot.
+        """Return the slots plus a queue of about a tenth of a second of work per slot.
 
         Short jobs then start without waiting for the handler's next round, and the
         handler claims them in batches. Long jobs get no queue, so that they wait where
@@ -219,7 +221,7 @@ class LocalRunner:
         return self.config.slots * (1 + per_slot)
 
     def _wake_at(self) -> int:
-        """Free places at which the handler is woken: half the queue, or one free slot."""
+        """Return the free places at which the handler is woken: half the queue, or one slot."""
         return max(1, (self._capacity() - self.config.slots) // 2)
 
     def _execute(self, spec: JobSpec, **arguments: Any) -> ExecutionResult:
