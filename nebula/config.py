@@ -127,7 +127,7 @@ class Settings(BaseModel):
     keep_alive_timeout: float = Field(
         75.0,
         gt=0,
-        description="seconds a web process keeps an idle HTTP connection open; longer than the load balancer's",
+        description="seconds a web process keeps an idle HTTP connection open; keep it longer than the load balancer's",
     )
     log_level: str = Field("INFO", description="logging level")
 

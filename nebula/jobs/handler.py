@@ -25,7 +25,7 @@ from nebula.model.database import transaction, write_first
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-# Failing the jobs whose inputs failed can wait a second; a scheduling round cannot.
+# Failing the jobs whose inputs failed can wait a second, but a scheduling round cannot.
 _INPUT_CHECK_INTERVAL = 1.0
 _HELD_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DELETING)
 
@@ -179,7 +179,7 @@ class JobHandler:
         return claimed
 
     def _submit(self, job_ids: list[int]) -> None:
-        """Hand claimed jobs to the runner; on failure, put the ones it did not take back."""
+        """Hand claimed jobs to the runner, and put them back in the queue if it fails."""
         try:
             self._runner.submit(job_ids)
         except Exception:

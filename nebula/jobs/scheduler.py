@@ -70,7 +70,7 @@ _WAITING_BY_OWNER = (
 
 
 def _next_job_of(*owner_conditions):  # type: ignore[no-untyped-def]
-    """The statement for an owner's oldest ready job after the id bound as `after`."""
+    """Build the query for an owner's oldest ready job after the id bound as `after`."""
     return (
         select(Job.id)
         .where(
@@ -160,7 +160,7 @@ def fail_jobs_with_failed_inputs(session: Session) -> list[int]:
 
 
 def _owners_in_turn(session: Session, limits: ShareLimits, idle: set[int]) -> list[tuple]:
-    """A heap of the owners that may run another job, in the order they take turns.
+    """Return a heap of the owners that may run another job, in the order they take turns.
 
     Owners with the fewest running jobs go first. Among equals, the owner whose oldest
     job has waited longest goes first, so that no owner wins every tie. Ordering ties by

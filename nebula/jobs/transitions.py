@@ -63,7 +63,7 @@ class PreparedJob:
     output_dataset_ids: list[int]
     user_id: int | None
     handler: str
-    """The handler that claimed the job; the job starts only while that claim stands."""
+    """The handler that claimed the job; the job starts only while that handler still has the claim."""
 
 
 @dataclass(frozen=True)

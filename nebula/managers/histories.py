@@ -143,7 +143,7 @@ def next_hids(session: Session, history_id: int, count: int) -> list[int]:
     """Reserve `count` consecutive hids with one atomic update, safe across processes."""
     counter = session.scalar(_RESERVE_HIDS, {"history_id": history_id, "count": count})
     assert counter is not None
-    # The statement skips the session's bookkeeping, so a loaded history learns its counter here.
+    # The statement bypasses the session, so a history already loaded gets the new counter here.
     loaded = session.identity_map.get(identity_key(History, history_id))
     if loaded is not None:
         set_committed_value(loaded, "hid_counter", counter)

@@ -46,8 +46,9 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
 
 
 def connection_limit(engine: Engine) -> int:
-    """How many connections the engine's pool gives out at once (its size and overflow)."""
+    """Return how many connections the engine's pool gives out at once (size plus overflow)."""
     pool = engine.pool
+    # NOTE: a pool without a size (a custom poolclass) is assumed to be as large as ours.
     size = pool.size() if hasattr(pool, "size") else SQLITE_POOL_SIZE
     return 2 * size
 
@@ -100,24 +101,27 @@ class WriterQueue:
 
     SQLite lets one writer in at a time, and a writer that finds the database locked
     sleeps and retries. Under a steady stream of web requests the sleepers lost nearly
-    every race: the job handler's transactions waited for minutes while submissions
-    went through. Waiting in line behind every request in flight was still too slow,
-    because a web request holds its transaction until it has answered. The job system's
+    every race, and the job handler's transactions waited until submissions stopped.
+    Waiting in line behind every request in flight was still too slow, because a web
+    request keeps its transaction open until it has sent its response. The job system's
     transactions are short and deliver the results that users wait for, so they go
     first. SQLite's own lock still arbitrates between processes.
+
+    NOTE: only the writers of one process are ordered; several `serve --workers`
+    processes on one SQLite file still compete through SQLite's busy handler.
     """
 
     def __init__(self, timeout: float) -> None:
         self._timeout = timeout
         self._mutex = threading.Lock()
-        self._held = False
+        self._taken = False
         self._first: deque[threading.Event] = deque()
         self._waiting: deque[threading.Event] = deque()
 
     def acquire(self) -> None:
         with self._mutex:
-            if not self._held:
-                self._held = True
+            if not self._taken:
+                self._taken = True
                 return
             turn = threading.Event()
             line = self._first if getattr(_thread_role, "goes_first", False) else self._waiting
@@ -139,7 +143,7 @@ class WriterQueue:
             elif self._waiting:
                 self._waiting.popleft().set()
             else:
-                self._held = False
+                self._taken = False
 
 
 def write_first() -> None:

@@ -31,7 +31,7 @@ def get_nebula(request: Request) -> NebulaApp:
 
 
 async def _db_session(request: Request) -> AsyncIterator[Session]:
-    """A session for the request, committed when it succeeds.
+    """Yield a session for the request and commit it when the request succeeds.
 
     FastAPI runs the request's dependencies and its endpoint in separate calls to its
     thread pool, and the session's transaction, with SQLite's write turn or a pooled

@@ -217,7 +217,7 @@ def test_a_job_is_claimed_by_only_one_handler(sessions: sessionmaker[Session]) -
     assert second == []
 
 
-def test_owner_without_a_ready_job_does_not_take_a_slot(sessions: sessionmaker[Session]) -> None:
+def test_claim_skips_owner_without_ready_job(sessions: sessionmaker[Session]) -> None:
     with transaction(sessions) as session:
         waiting, waiting_history = _user_with_history(session, "waiting@example.org")
         ready, ready_history = _user_with_history(session, "ready@example.org")

@@ -63,40 +63,40 @@ def _claimed_sleep_jobs(system: JobSystem, count: int, handler: str = "handler-a
         return [job.id for job in jobs]
 
 
-def test_prepare_jobs_ends_a_job_cancelled_since_its_claim(system: JobSystem) -> None:
-    kept, cancelled = _claimed_sleep_jobs(system, 2)
+def test_prepare_jobs_ends_cancelled_job(system: JobSystem) -> None:
+    other, cancelled = _claimed_sleep_jobs(system, 2)
     with transaction(system.sessions) as session:
         session.get(Job, cancelled).state = JobState.DELETING
 
     with transaction(system.sessions) as session:
         prepared = prepare_jobs(
-            session, [kept, cancelled], system.toolbox, system.store, system.settings
+            session, [other, cancelled], system.toolbox, system.store, system.settings
         )
     with transaction(system.sessions) as session:
         job = session.get(Job, cancelled)
         output_state = job.outputs[0].history_item.dataset.state
 
-    assert [item.spec.job_id for item in prepared] == [kept]
+    assert [item.spec.job_id for item in prepared] == [other]
     assert job.state == JobState.DELETED
     assert output_state == DatasetState.DISCARDED
 
 
-def test_prepare_jobs_fails_only_the_job_whose_tool_is_gone(system: JobSystem) -> None:
-    gone, kept = _claimed_sleep_jobs(system, 2)
+def test_prepare_jobs_fails_job_of_missing_tool(system: JobSystem) -> None:
+    toolless, other = _claimed_sleep_jobs(system, 2)
     with transaction(system.sessions) as session:
-        session.get(Job, gone).tool_id = "no_such_tool"
+        session.get(Job, toolless).tool_id = "no_such_tool"
 
     with transaction(system.sessions) as session:
-        prepared = prepare_jobs(session, [gone, kept], system.toolbox, system.store, system.settings)
+        prepared = prepare_jobs(session, [toolless, other], system.toolbox, system.store, system.settings)
     with transaction(system.sessions) as session:
-        failed = session.get(Job, gone)
+        failed = session.get(Job, toolless)
 
-    assert [item.spec.job_id for item in prepared] == [kept]
+    assert [item.spec.job_id for item in prepared] == [other]
     assert failed.state == JobState.ERROR
     assert failed.info.startswith("the job could not be prepared")
 
 
-def test_mark_running_refuses_a_job_taken_over_by_another_handler(system: JobSystem) -> None:
+def test_mark_running_skips_taken_over_job(system: JobSystem) -> None:
     (job_id,) = _claimed_sleep_jobs(system, 1)
     with transaction(system.sessions) as session:
         (prepared,) = prepare_jobs(session, [job_id], system.toolbox, system.store, system.settings)

@@ -26,7 +26,7 @@ def _queue_up(queue: WriterQueue, name: str, order: list[str], first: bool = Fal
     return thread
 
 
-def test_writer_queue_serves_job_threads_first_then_in_order() -> None:
+def test_writer_queue_serves_job_threads_first() -> None:
     queue = WriterQueue(timeout=10)
     order: list[str] = []
     queue.acquire()
@@ -43,7 +43,7 @@ def test_writer_queue_serves_job_threads_first_then_in_order() -> None:
     assert order == ["job", "request 1", "request 2"]
 
 
-def test_writer_queue_names_the_timeout_when_no_turn_comes() -> None:
+def test_writer_queue_acquire_times_out() -> None:
     queue = WriterQueue(timeout=0.2)
     queue.acquire()
 

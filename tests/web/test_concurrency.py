@@ -24,7 +24,7 @@ async def _create_histories(api: Api) -> list[httpx.Response]:
         )
 
 
-def test_more_requests_than_threads_all_succeed(api: Api) -> None:
+def test_requests_beyond_thread_pool_succeed(api: Api) -> None:
     responses = asyncio.run(_create_histories(api))
     names = {history["name"] for history in api.get("/api/histories").json()}
 

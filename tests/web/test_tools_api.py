@@ -381,7 +381,7 @@ def test_version(api: Api) -> None:
     assert response.json()["version_major"] == "24.1"
 
 
-def test_tool_with_a_configfile_reads_it_in_its_job(api: Api, history_id: str) -> None:
+def test_configfile_reaches_the_job(api: Api, history_id: str) -> None:
     job = run_tool_and_wait(api, history_id, "test_configfile", {"name": "Ada"})
 
     output = api.get(f"/api/datasets/{job['outputs']['output']['id']}/display").text

@@ -88,6 +88,7 @@ class CeleryRunner:
                     TASK_NAME, args=[spec.to_json()], task_id=task_id, queue=self.config.queue
                 )
             except Exception:
+                # NOTE: no test covers this path: a broker that fails at once cannot be set up here.
                 logger.exception(
                     "job %s: could not send Celery task %s; returned to the queue",
                     spec.job_id,
