@@ -28,6 +28,15 @@
     // For htmx requests the server returns an escaped HTML fragment that names the problem.
     showFlash(text.trim().startsWith("<") ? text : "<p class=\"error\">The request failed (" + event.detail.xhr.status + ").</p>");
   });
+  // A column field is redrawn inside its own element, which keeps its classes, so an
+  // error marked before the dataset changed is cleared here.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const field = event.detail.target;
+    if (field.classList.contains("field") && !field.querySelector(".field-error")) {
+      field.classList.remove("has-error");
+    }
+  });
+
   document.addEventListener("htmx:sendError", () => {
     showFlash("<p class=\"error\">Nebula could not be reached; check your connection and try again.</p>");
   });
