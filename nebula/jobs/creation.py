@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ class HistoryItemResolver:
     session: Session
     actor: Actor
     ids: IdEncoder
+    _items: dict[str, HistoryItem] = field(default_factory=dict)
 
     def resolve(self, ref: str) -> DatasetInfo:
         item = self.item(ref)
@@ -42,9 +43,13 @@ class HistoryItemResolver:
         )
 
     def item(self, ref: str) -> HistoryItem:
-        item = get_item(self.session, self.actor, self.ids.decode(str(ref), "dataset"))
-        if item.purged:
-            raise NotFound(f"dataset {ref} has been purged")
+        # Validation and job creation both ask for each input; the checks run once.
+        item = self._items.get(ref)
+        if item is None:
+            item = get_item(self.session, self.actor, self.ids.decode(str(ref), "dataset"))
+            if item.purged:
+                raise NotFound(f"dataset {ref} has been purged")
+            self._items[ref] = item
         return item
 
 
@@ -75,6 +80,9 @@ def create_tool_job(
     if any(item.extension == PENDING_FORMAT for _, item in inputs):
         # Checked again, with the detected formats, before the job runs.
         params[FORMATS_PENDING] = True
+    # The outputs reserve their hids before the job joins the session, so that the whole
+    # job is written by the one flush below.
+    items = create_items(session, history, specs, dbkey=dbkey, flush=False)
     job = Job(
         user_id=actor.user_id,
         session_id=actor.session_id,
@@ -87,7 +95,6 @@ def create_tool_job(
     session.add(job)
     for name, item in inputs:
         job.inputs.append(JobInput(name=name, history_item=item))
-    items = create_items(session, history, specs, dbkey=dbkey)
     for output, item in zip(tool.outputs, items, strict=True):
         job.outputs.append(JobOutput(name=output.name, history_item=item))
     session.flush()

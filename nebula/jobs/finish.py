@@ -29,6 +29,45 @@ _JOB_OUTPUTS = (
     .where(JobOutput.job_id == bindparam("job_id"))
 )
 
+# The statements of the common end are built once, on the tables rather than the mapped
+# classes, because the ORM's bulk path and a new statement per call cost more than the writes.
+_jobs, _items, _datasets = Job.__table__, HistoryItem.__table__, Dataset.__table__
+_ADD_METRIC = insert(JobMetric.__table__)
+_END_OK = (
+    update(_jobs)
+    .where(_jobs.c.id == bindparam("job_id"))
+    .values(
+        state=JobState.OK,
+        info=bindparam("job_info"),
+        exit_code=bindparam("job_exit_code"),
+        stdout=bindparam("job_stdout"),
+        stderr=bindparam("job_stderr"),
+        end_time=bindparam("job_end_time"),
+    )
+)
+_DESCRIBE_ITEM = (
+    update(_items)
+    .where(_items.c.id == bindparam("item_id"))
+    .values(
+        extension=bindparam("item_extension"),
+        metadata=bindparam("item_metadata", type_=_items.c.metadata.type),
+        peek=bindparam("item_peek"),
+        info=bindparam("item_info"),
+    )
+)
+_RENAME_ITEM = (
+    update(_items).where(_items.c.id == bindparam("item_id")).values(name=bindparam("item_name"))
+)
+_DATASET_OK = (
+    update(_datasets)
+    .where(_datasets.c.id == bindparam("dataset_id"))
+    .values(
+        file_size=bindparam("dataset_size"),
+        checksum=bindparam("dataset_checksum"),
+        state=DatasetState.OK,
+    )
+)
+
 
 def record_report(session: Session, report: JobReport) -> JobState | None:
     """Write a finished job's report; return its final state, or None if it was not running.
@@ -43,7 +82,7 @@ def record_report(session: Session, report: JobReport) -> JobState | None:
 
     end_time = utcnow()
     session.execute(
-        insert(JobMetric),
+        _ADD_METRIC,
         [
             {"job_id": report.job_id, "name": name, "value": float(value)}
             for name, value in (
@@ -73,10 +112,12 @@ def record_report(session: Session, report: JobReport) -> JobState | None:
 
     _store_outputs(session, report)
     session.execute(
-        update(Job)
-        .where(Job.id == report.job_id)
-        .values(state=JobState.OK, info=report.info, **ended)
-        .execution_options(synchronize_session=False)
+        _END_OK,
+        {
+            "job_id": report.job_id,
+            "job_info": report.info,
+            **{f"job_{key}": value for key, value in ended.items()},
+        },
     )
     _log_end(report.job_id, JobState.OK, tool_id, user_id, report)
     return JobState.OK
@@ -114,25 +155,25 @@ def _store_outputs(session: Session, report: JobReport) -> None:
     by_name = {output.name: output for output in report.outputs}
     for name, item_id, dataset_id in session.execute(_JOB_OUTPUTS, {"job_id": report.job_id}):
         stored = by_name[name]
-        values = {
-            "extension": stored.ext,
-            "metadata_": stored.metadata,
-            "peek": stored.peek,
-            "info": (stored.info or report.info or "")[:INFO_MAX_CHARS] or None,
-        }
-        if stored.dataset_name:
-            values["name"] = stored.dataset_name
         session.execute(
-            update(HistoryItem)
-            .where(HistoryItem.id == item_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+            _DESCRIBE_ITEM,
+            {
+                "item_id": item_id,
+                "item_extension": stored.ext,
+                "item_metadata": stored.metadata,
+                "item_peek": stored.peek,
+                "item_info": (stored.info or report.info or "")[:INFO_MAX_CHARS] or None,
+            },
         )
+        if stored.dataset_name:
+            session.execute(_RENAME_ITEM, {"item_id": item_id, "item_name": stored.dataset_name})
         session.execute(
-            update(Dataset)
-            .where(Dataset.id == dataset_id)
-            .values(file_size=stored.size, checksum=stored.checksum, state=DatasetState.OK)
-            .execution_options(synchronize_session=False)
+            _DATASET_OK,
+            {
+                "dataset_id": dataset_id,
+                "dataset_size": stored.size,
+                "dataset_checksum": stored.checksum,
+            },
         )
 
 

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # Failing the jobs whose inputs failed can wait a second, but a scheduling round cannot.
 _INPUT_CHECK_INTERVAL = 1.0
+# The shortest time from the start of one scheduling round to the start of the next.
+_MIN_ROUND_SECONDS = 0.05
 _HELD_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DELETING)
 
 
@@ -199,6 +201,7 @@ class JobHandler:
     def _loop(self) -> None:
         write_first()
         while not self._stop.is_set():
+            began = time.monotonic()
             try:
                 self._runner.poll()
                 if time.monotonic() - self._last_beat >= self._heartbeat_interval:
@@ -211,6 +214,9 @@ class JobHandler:
                 logger.exception(
                     "job handler %s: scheduling round failed; retrying", self.handler_id
                 )
+            # Rounds cost about the same whatever they claim, and with short jobs every job's
+            # end wakes the handler. Spacing the rounds lets jobs arrive in batches.
+            self._stop.wait(max(0.0, _MIN_ROUND_SECONDS - (time.monotonic() - began)))
             self._wake.wait(self._poll_interval)
             self._wake.clear()
 

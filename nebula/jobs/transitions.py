@@ -30,28 +30,38 @@ _INTERNAL_ERROR = (
     "internal error while preparing the job; the administrators can find details in the server log"
 )
 
+# Built once, on the tables, because these run once per job and the ORM's bulk-update
+# path costs more than the statements themselves.
+_jobs, _datasets = Job.__table__, Dataset.__table__
 _START = (
-    update(Job)
+    update(_jobs)
     .where(
-        Job.id == bindparam("job_id"),
-        Job.state == JobState.QUEUED,
-        Job.handler == bindparam("holder"),
+        _jobs.c.id == bindparam("job_id"),
+        _jobs.c.state == JobState.QUEUED,
+        _jobs.c.handler == bindparam("holder"),
     )
     .values(
         state=JobState.RUNNING,
-        command_line=bindparam("command_line"),
-        runner=bindparam("runner"),
-        runner_job_id=bindparam("runner_job_id"),
-        start_time=bindparam("start_time"),
-        attempts=Job.attempts + 1,
+        command_line=bindparam("job_command_line"),
+        runner=bindparam("job_runner"),
+        runner_job_id=bindparam("job_runner_job_id"),
+        start_time=bindparam("job_start_time"),
+        attempts=_jobs.c.attempts + 1,
     )
-    .execution_options(synchronize_session=False)
 )
 _OUTPUTS_RUNNING = (
-    update(Dataset)
-    .where(Dataset.id.in_(bindparam("dataset_ids", expanding=True)))
+    update(_datasets)
+    .where(_datasets.c.id.in_(bindparam("dataset_ids", expanding=True)))
     .values(state=DatasetState.RUNNING)
-    .execution_options(synchronize_session=False)
+)
+_RELEASE = (
+    update(_jobs)
+    .where(
+        _jobs.c.id.in_(bindparam("job_ids", expanding=True)),
+        _jobs.c.state == JobState.QUEUED,
+        _jobs.c.handler == bindparam("holder"),
+    )
+    .values(state=JobState.NEW, handler=None)
 )
 
 
@@ -136,10 +146,10 @@ def mark_running(
         {
             "job_id": job.spec.job_id,
             "holder": job.handler,
-            "command_line": job.spec.command_line,
-            "runner": runner,
-            "runner_job_id": runner_job_id,
-            "start_time": utcnow(),
+            "job_command_line": job.spec.command_line,
+            "job_runner": runner,
+            "job_runner_job_id": runner_job_id,
+            "job_start_time": utcnow(),
         },
     ).rowcount  # type: ignore[attr-defined]
     if not started:
@@ -158,12 +168,7 @@ def mark_running(
 
 def release_jobs(session: Session, job_ids: list[int], handler_id: str) -> None:
     """Give claimed jobs that have not started back to the queue, for any handler to claim."""
-    session.execute(
-        update(Job)
-        .where(Job.id.in_(job_ids), Job.state == JobState.QUEUED, Job.handler == handler_id)
-        .values(state=JobState.NEW, handler=None)
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_RELEASE, {"job_ids": job_ids, "holder": handler_id})
 
 
 def return_unsent(session: Session, job_id: int, runner_job_id: str) -> None:

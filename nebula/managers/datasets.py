@@ -57,9 +57,17 @@ def list_items(
 
 
 def create_items(
-    session: Session, history: History, specs: Sequence[tuple[str, str]], dbkey: str = "?"
+    session: Session,
+    history: History,
+    specs: Sequence[tuple[str, str]],
+    dbkey: str = "?",
+    flush: bool = True,
 ) -> list[HistoryItem]:
-    """Create queued datasets named and typed by `specs` (name, extension), with fresh hids."""
+    """Create queued datasets named and typed by `specs` (name, extension), with fresh hids.
+
+    With `flush` false the items get their ids at the caller's next flush, so that a job
+    and its outputs are written in one flush rather than two.
+    """
     hids = next_hids(session, history.id, len(specs))
     items = []
     for hid, (name, extension) in zip(hids, specs, strict=True):
@@ -75,7 +83,8 @@ def create_items(
         )
         session.add(item)
         items.append(item)
-    session.flush()
+    if flush:
+        session.flush()
     return items
 
 

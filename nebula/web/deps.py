@@ -8,7 +8,7 @@ X-CSRF-Token header. An API key is never sent implicitly and needs no such token
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -44,12 +44,18 @@ async def _db_session(request: Request) -> AsyncIterator[Session]:
         session = get_nebula(request).session_factory()
         try:
             yield session
-            await run_in_threadpool(session.commit)
         except BaseException:
-            await run_in_threadpool(session.rollback)
+            await run_in_threadpool(_end, session, session.rollback)
             raise
-        finally:
-            await run_in_threadpool(session.close)
+        await run_in_threadpool(_end, session, session.commit)
+
+
+def _end(session: Session, finish: Callable[[], None]) -> None:
+    """End the session's transaction and close it, in one trip to the thread pool."""
+    try:
+        finish()
+    finally:
+        session.close()
 
 
 # scope="function" commits before the response is sent, so a client that reads the
