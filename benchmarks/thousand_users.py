@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import http.client
 import json
 import math
 import os
@@ -45,13 +46,14 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 GENOMIC_DATA = REPOSITORY / "tests" / "data" / "genomic"
@@ -70,9 +72,26 @@ PROGRESS_SECONDS = 15.0
 SETUP_ATTEMPTS = 5
 MIB = 1024 * 1024
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Failures to connect, send or read a response. The script never calls raise_for_status,
+# so every aiohttp.ClientError is one of these. When the total of ClientTimeout runs out,
+# aiohttp (3.14) raises a TimeoutError without a message.
+TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
 
 # Set-up requests that a server error made the script send again.
 _setup_retries: list[str] = []
+
+
+class HTTPStatusError(Exception):
+    """An error status from Nebula, with the request line and the start of the response body."""
+
+    def __init__(self, method: str, path: str, status: int, body: bytes) -> None:
+        self.status = status
+        self.text = body.decode(errors="replace")
+        super().__init__(f"{method} {path} returned HTTP {status}: {self.text[:200]}")
+
+
+class SetupError(Exception):
+    """Creating the inputs or the users failed, so no job was submitted."""
 
 
 @dataclass
@@ -207,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
             if len(ok_jobs(results)) == args.users * args.queries and not results.wrong_outputs
             else 1
         )
+    except SetupError as exc:
+        _log(f"set-up failed, so no job was submitted: {exc}")
+        return 1
     except KeyboardInterrupt:
         _log("interrupted; stopping the deployment")
         return 130
@@ -306,22 +328,29 @@ def start_distributed(deployment: Deployment, args: argparse.Namespace) -> str:
 async def run_benchmark(
     url: str, admin_key: str, args: argparse.Namespace, expected_rows: int
 ) -> Results:
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
-    timeout = httpx.Timeout(args.request_timeout)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
+    # The connector opens at most `--concurrency` connections and keeps idle ones for reuse
+    # for 15 s (aiohttp's default), shorter than Nebula's default keep_alive_timeout of 75 s.
+    connector = aiohttp.TCPConnector(limit=args.concurrency)
+    timeout = aiohttp.ClientTimeout(total=args.request_timeout)
+    # Requests authenticate with API keys, so the session stores no cookies. One shared jar
+    # would mix the cookies of all users.
+    async with aiohttp.ClientSession(
+        url, connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+    ) as client:
         gate = asyncio.Semaphore(args.concurrency)
         admin = {"x-api-key": admin_key}
 
         began = time.monotonic()
-        query_id, reference_id = await _upload_inputs(client, admin)
-        users = await asyncio.gather(
-            *(
-                _create_user(client, gate, admin, number, query_id, reference_id)
-                for number in range(args.users)
+        try:
+            query_id, reference_id = await _upload_inputs(client, admin)
+            users = await asyncio.gather(
+                *(
+                    _create_user(client, gate, admin, number, query_id, reference_id)
+                    for number in range(args.users)
+                )
             )
-        )
+        except (HTTPStatusError, *TRANSPORT_ERRORS) as exc:
+            raise SetupError(_describe(exc)) from exc
         _log(
             f"created {len(users)} users with histories and inputs in {time.monotonic() - began:.1f} s"
         )
@@ -585,13 +614,19 @@ def _create_admin(env: dict[str, str]) -> str:
 
 def _wait_for_web(deployment: Deployment) -> None:
     web = next(started for started in deployment.processes if started.kind.startswith("web"))
+    # An empty ProxyHandler stops http_proxy and similar variables from sending loopback
+    # requests to a proxy.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         _check_alive(web)
         try:
-            if httpx.get(deployment.url + "/api/version", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
+            with opener.open(deployment.url + "/api/version", timeout=2) as response:
+                if response.status == 200:
+                    return
+        # urllib raises HTTPError, a subclass of OSError, for an error status, so the loop
+        # keeps waiting then too.
+        except (OSError, http.client.HTTPException):
             pass
         time.sleep(0.2)
     raise RuntimeError(f"nebula serve did not respond within {START_TIMEOUT} s; see {web.log}")
@@ -616,10 +651,10 @@ def _check_alive(started: Started) -> None:
         )
 
 
-async def _upload_inputs(client: httpx.AsyncClient, admin: dict[str, str]) -> tuple[str, str]:
+async def _upload_inputs(client: aiohttp.ClientSession, admin: dict[str, str]) -> tuple[str, str]:
     """Upload the two BED files once, as the administrator, and wait until both are ok."""
     history = await _checked(
-        client.post("/api/histories", json={"name": "benchmark inputs"}, headers=admin)
+        client, "POST", "/api/histories", json={"name": "benchmark inputs"}, headers=admin
     )
     dataset_ids = []
     for path in (QUERY_FILE, REFERENCE_FILE):
@@ -630,22 +665,22 @@ async def _upload_inputs(client: httpx.AsyncClient, admin: dict[str, str]) -> tu
             "files_0|type": "upload_dataset",
         }
         body = {"tool_id": "upload1", "history_id": history["id"], "inputs": inputs}
-        created = await _checked(client.post("/api/tools", json=body, headers=admin))
+        created = await _checked(client, "POST", "/api/tools", json=body, headers=admin)
         dataset_ids.append(created["outputs"][0]["id"])
         job_id = created["jobs"][0]["id"]
-        while (job := await _checked(client.get(f"/api/jobs/{job_id}", headers=admin)))[
+        while (job := await _checked(client, "GET", f"/api/jobs/{job_id}", headers=admin))[
             "state"
         ] not in TERMINAL_STATES:
             await asyncio.sleep(0.2)
         if job["state"] != "ok":
-            raise RuntimeError(
+            raise SetupError(
                 f"upload of {path.name} ended in state {job['state']}: {job.get('stderr') or job.get('info')}"
             )
     return dataset_ids[0], dataset_ids[1]
 
 
 async def _create_user(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     gate: asyncio.Semaphore,
     admin: dict[str, str],
     number: int,
@@ -680,7 +715,7 @@ async def _create_user(
 
 
 async def _submit_queries(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     gate: asyncio.Semaphore,
     results: Results,
     users: list[User],
@@ -698,13 +733,12 @@ async def _submit_queries(
         async with gate:
             began = time.monotonic()
             try:
-                response = await client.post(
-                    "/api/tools", json=body, headers={"x-api-key": user.key}
+                response_body = await _fetch(
+                    client, "POST", "/api/tools", json=body, headers={"x-api-key": user.key}
                 )
                 latency = time.monotonic() - began
-                response.raise_for_status()
-                created = response.json()
-            except (httpx.HTTPError, ValueError) as exc:
+                created = json.loads(response_body)
+            except (HTTPStatusError, *TRANSPORT_ERRORS, ValueError) as exc:
                 results.failed_submissions.append(f"{user.email}: {_describe(exc)}")
                 continue
         results.submitted.append(
@@ -713,7 +747,7 @@ async def _submit_queries(
 
 
 async def _wait_for_jobs(
-    client: httpx.AsyncClient, results: Results, users: list[User], args: argparse.Namespace
+    client: aiohttp.ClientSession, results: Results, users: list[User], args: argparse.Namespace
 ) -> None:
     """Poll each user's finished jobs at `--poll-rate` requests per second until none is pending.
 
@@ -737,9 +771,13 @@ async def _wait_for_jobs(
             }
             try:
                 jobs = await _checked(
-                    client.get("/api/jobs", params=params, headers={"x-api-key": users[number].key})
+                    client,
+                    "GET",
+                    "/api/jobs",
+                    params=params,
+                    headers={"x-api-key": users[number].key},
                 )
-            except (httpx.HTTPError, RuntimeError) as exc:
+            except (HTTPStatusError, *TRANSPORT_ERRORS) as exc:
                 _log(
                     f"polling the jobs of {users[number].email} failed: {_describe(exc)}; retrying next round"
                 )
@@ -763,7 +801,7 @@ async def _wait_for_jobs(
 
 
 async def _verify_outputs(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     gate: asyncio.Semaphore,
     results: Results,
     users: list[User],
@@ -772,15 +810,16 @@ async def _verify_outputs(
     async def verify(submission: Submission) -> None:
         async with gate:
             try:
-                response = await client.get(
+                output = await _fetch(
+                    client,
+                    "GET",
                     f"/api/datasets/{submission.output_id}/display",
                     headers={"x-api-key": users[submission.user].key},
                 )
-                response.raise_for_status()
-            except httpx.HTTPError as exc:
+            except (HTTPStatusError, *TRANSPORT_ERRORS) as exc:
                 results.wrong_outputs.append(f"{submission.output_id}: {_describe(exc)}")
                 return
-        rows = sum(1 for line in response.text.splitlines() if line.strip())
+        rows = sum(1 for line in output.decode(errors="replace").splitlines() if line.strip())
         if rows != expected_rows:
             results.wrong_outputs.append(
                 f"{submission.output_id}: {rows} rows, expected {expected_rows}"
@@ -793,41 +832,42 @@ async def _verify_outputs(
     )
 
 
-async def _checked(request: Any) -> Any:
-    """Await a request and return its JSON body, raising RuntimeError with the body on an error status."""
-    response = await request
-    if response.status_code >= 400:
-        raise RuntimeError(
-            f"{response.request.method} {response.request.url.path} returned {response.status_code}: {response.text[:300]}"
-        )
-    return response.json()
+async def _fetch(client: aiohttp.ClientSession, method: str, path: str, **options: Any) -> bytes:
+    """Send one request and read the whole response body, raising HTTPStatusError on an error status."""
+    async with client.request(method, path, **options) as response:
+        body = await response.read()
+    if response.status >= 400:
+        raise HTTPStatusError(method, path, response.status, body)
+    return body
 
 
-async def _retried(client: httpx.AsyncClient, method: str, path: str, **options: Any) -> Any:
+async def _checked(client: aiohttp.ClientSession, method: str, path: str, **options: Any) -> Any:
+    """Send one request and return its JSON body, raising HTTPStatusError on an error status."""
+    return json.loads(await _fetch(client, method, path, **options))
+
+
+async def _retried(client: aiohttp.ClientSession, method: str, path: str, **options: Any) -> Any:
     """Send a set-up request, repeating it after a server or connection error; return its JSON body.
 
     Set-up is not measured, and one failed request of five thousand would otherwise end
-    the run; each repeat is counted and reported as `setup_retries`.
+    the run; each repeat is counted and reported as `setup_retries`. The last attempt
+    raises whatever error it meets.
+
+    NOTE: a POST that timed out may have taken effect anyway. Its repeat then fails, as
+    `POST /api/users` does with 409 for a user that the first attempt created.
     """
-    for attempt in range(SETUP_ATTEMPTS):
-        last = attempt == SETUP_ATTEMPTS - 1
+    for attempt in range(SETUP_ATTEMPTS - 1):
         try:
-            response = await client.request(method, path, **options)
-        except httpx.TransportError as exc:
+            return await _checked(client, method, path, **options)
+        except TRANSPORT_ERRORS as exc:
             # The server drops the connection when an error escapes its error handler.
-            if last:
-                raise
             _setup_retries.append(f"{method} {path}: {_describe(exc)}")
-        else:
-            if response.status_code < 500 or last:
-                break
-            _setup_retries.append(f"{method} {path}: {response.status_code}")
+        except HTTPStatusError as exc:
+            if exc.status < 500:
+                raise
+            _setup_retries.append(f"{method} {path}: {exc.status}")
         await asyncio.sleep(0.5 * 2**attempt)
-    if response.status_code >= 400:
-        raise RuntimeError(
-            f"{method} {path} returned {response.status_code}: {response.text[:300]}"
-        )
-    return response.json()
+    return await _checked(client, method, path, **options)
 
 
 def _report(results: Results, args: argparse.Namespace, expected_rows: int) -> None:
@@ -991,8 +1031,11 @@ def _timestamp(value: str) -> float:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, httpx.HTTPStatusError):
-        return f"HTTP {exc.response.status_code}: {exc.response.text[:200]}"
+    """Describe a failed request in one line: the error status and body, or the exception."""
+    if isinstance(exc, HTTPStatusError):
+        return str(exc)
+    if isinstance(exc, TimeoutError) and not str(exc):
+        return f"{type(exc).__name__}: no full response within --request-timeout"
     return f"{type(exc).__name__}: {exc}"
 
 
