@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from nebula.datatypes import DatatypeRegistry
 from nebula.errors import NotFound
 from nebula.managers.actors import Actor
-from nebula.managers.datasets import create_items, get_item
+from nebula.managers.datasets import add_items, create_items, get_item
 from nebula.model import History, HistoryItem, Job, JobInput, JobOutput, JobState
+from nebula.model.rows import insert_loaded
 from nebula.security.ids import IdEncoder
 from nebula.tools import Tool
 from nebula.tools.conversion import PENDING_FORMAT
@@ -43,7 +45,7 @@ class HistoryItemResolver:
         )
 
     def item(self, ref: str) -> HistoryItem:
-        # Validation and job creation both ask for each input; the checks run once.
+        # Validation and job creation both look up each input, so the checks run once per input.
         item = self._items.get(ref)
         if item is None:
             item = get_item(self.session, self.actor, self.ids.decode(str(ref), "dataset"))
@@ -80,24 +82,37 @@ def create_tool_job(
     if any(item.extension == PENDING_FORMAT for _, item in inputs):
         # Checked again, with the detected formats, before the job runs.
         params[FORMATS_PENDING] = True
-    # The outputs reserve their hids before the job joins the session, so that the whole
-    # job is written by the one flush below.
-    items = create_items(session, history, specs, dbkey=dbkey, flush=False)
-    job = Job(
-        user_id=actor.user_id,
-        session_id=actor.session_id,
-        history_id=history.id,
-        tool_id=tool.id,
-        tool_version=tool.version,
-        params=params,
-        state=JobState.NEW,
+    job = insert_loaded(
+        session,
+        Job(
+            user_id=actor.user_id,
+            session_id=actor.session_id,
+            history_id=history.id,
+            tool_id=tool.id,
+            tool_version=tool.version,
+            params=params,
+            state=JobState.NEW,
+        ),
     )
-    session.add(job)
-    for name, item in inputs:
-        job.inputs.append(JobInput(name=name, history_item=item))
-    for output, item in zip(tool.outputs, items, strict=True):
-        job.outputs.append(JobOutput(name=output.name, history_item=item))
-    session.flush()
+    job_inputs = [
+        insert_loaded(
+            session,
+            JobInput(job_id=job.id, name=name, history_item_id=item.id),
+            history_item=item,
+        )
+        for name, item in inputs
+    ]
+    items = add_items(session, history, specs, dbkey=dbkey)
+    job_outputs = [
+        insert_loaded(
+            session,
+            JobOutput(job_id=job.id, name=output.name, history_item_id=item.id),
+            history_item=item,
+        )
+        for output, item in zip(tool.outputs, items, strict=True)
+    ]
+    for name, value in (("inputs", job_inputs), ("outputs", job_outputs)):
+        set_committed_value(job, name, value)
     logger.info(
         "job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id
     )

@@ -12,6 +12,7 @@ from nebula.errors import Conflict, NotFound, RequestError
 from nebula.managers.actors import Actor
 from nebula.managers.histories import get_history, next_hids
 from nebula.model import Dataset, DatasetState, History, HistoryItem
+from nebula.model.rows import insert_loaded
 from nebula.objectstore import ObjectStore, new_object_key
 
 MAX_NAME_LENGTH = 255
@@ -57,17 +58,9 @@ def list_items(
 
 
 def create_items(
-    session: Session,
-    history: History,
-    specs: Sequence[tuple[str, str]],
-    dbkey: str = "?",
-    flush: bool = True,
+    session: Session, history: History, specs: Sequence[tuple[str, str]], dbkey: str = "?"
 ) -> list[HistoryItem]:
-    """Create queued datasets named and typed by `specs` (name, extension), with fresh hids.
-
-    With `flush` false the items get their ids at the caller's next flush, so that a job
-    and its outputs are written in one flush rather than two.
-    """
+    """Create queued datasets named and typed by `specs` (name, extension), with fresh hids."""
     hids = next_hids(session, history.id, len(specs))
     items = []
     for hid, (name, extension) in zip(hids, specs, strict=True):
@@ -83,8 +76,33 @@ def create_items(
         )
         session.add(item)
         items.append(item)
-    if flush:
-        session.flush()
+    session.flush()
+    return items
+
+
+def add_items(
+    session: Session, history: History, specs: Sequence[tuple[str, str]], dbkey: str = "?"
+) -> list[HistoryItem]:
+    """Create queued datasets as create_items does, writing each row with its own INSERT.
+
+    Tool requests, the hottest path, use it: the items come back loaded and need no flush.
+    """
+    hids = next_hids(session, history.id, len(specs))
+    items = []
+    for hid, (name, extension) in zip(hids, specs, strict=True):
+        dataset = insert_loaded(
+            session, Dataset(object_key=new_object_key(), state=DatasetState.QUEUED)
+        )
+        item = HistoryItem(
+            history_id=history.id,
+            dataset_id=dataset.id,
+            hid=hid,
+            name=name,
+            extension=extension,
+            dbkey=dbkey,
+            metadata_={},
+        )
+        items.append(insert_loaded(session, item, dataset=dataset, history=history))
     return items
 
 

@@ -30,6 +30,11 @@ def get_nebula(request: Request) -> NebulaApp:
     return request.app.state.nebula
 
 
+async def _nebula(request: Request) -> NebulaApp:
+    # FastAPI runs a plain function dependency in its thread pool, a costly trip for a lookup.
+    return get_nebula(request)
+
+
 async def _db_session(request: Request) -> AsyncIterator[Session]:
     """Yield a session for the request and commit it when the request succeeds.
 
@@ -61,7 +66,7 @@ def _end(session: Session, finish: Callable[[], None]) -> None:
 # scope="function" commits before the response is sent, so a client that reads the
 # response and sends the next request always sees what the first one wrote.
 DbSession = Annotated[Session, Depends(_db_session, scope="function")]
-Nebula = Annotated[NebulaApp, Depends(get_nebula)]
+Nebula = Annotated[NebulaApp, Depends(_nebula)]
 
 
 def _actor(request: Request, session: DbSession) -> Actor:
@@ -97,7 +102,7 @@ def _optional_actor(request: Request, session: DbSession) -> Actor | None:
         return None
 
 
-def _admin(actor: Annotated[Actor, Depends(_actor)]) -> Actor:
+async def _admin(actor: Annotated[Actor, Depends(_actor)]) -> Actor:
     if not actor.is_admin:
         raise PermissionDenied("this action requires an administrator")
     return actor
