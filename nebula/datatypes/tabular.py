@@ -102,7 +102,7 @@ def header_names(line: str) -> list[str] | None:
 
 class _TableScanner:
     def __init__(self, datatype: Text) -> None:
-        self._datatype = datatype
+        self._is_comment = datatype.is_comment
         self._data_lines = 0
         self._comment_lines = 0
         self._columns = 0
@@ -117,7 +117,7 @@ class _TableScanner:
     def add(self, line: str) -> None:
         if is_blank(line):
             return
-        if self._datatype.is_comment(line):
+        if self._is_comment(line):
             self._comment_lines += 1
             if self._data_lines == 0 and line.startswith("#"):
                 self._header_line = line
@@ -125,7 +125,8 @@ class _TableScanner:
 
         self._data_lines += 1
         fields = line.split("\t")
-        self._columns = max(self._columns, len(fields))
+        if len(fields) > self._columns:
+            self._columns = len(fields)
         # The first row may be a header without `#`, which is only known once the
         # other rows show what the columns contain.
         if self._first_row is None:
@@ -166,20 +167,27 @@ class _TableScanner:
             if index >= width:
                 continue
             value = fields[index]
-            # Digits cannot widen an int or float column, and testing them is far cheaper
-            # than guessing the value's type.
-            if value.isdecimal() and types[index] in (INT, FLOAT):
+            # guess_value_type calls a value of decimal digits INT, the narrowest type, so
+            # such a value only sets a column that has no type yet. Testing for digits is
+            # far cheaper than guessing the type.
+            if value.isdecimal():
+                if types[index] is None:
+                    types[index] = INT
                 continue
             types[index] = wider_type(types[index], guess_value_type(value))
             has_new_str = has_new_str or types[index] == STR
         if has_new_str:
             self._open_columns = [index for index in self._open_columns if types[index] != STR]
 
-        self._strand_columns = [
-            index
-            for index in self._strand_columns
-            if index >= width or fields[index] in STRAND_VALUES
-        ]
+        # The list is rebuilt only on the rare row that removes a column from it.
+        for index in self._strand_columns:
+            if index < width and fields[index] not in STRAND_VALUES:
+                self._strand_columns = [
+                    index
+                    for index in self._strand_columns
+                    if index >= width or fields[index] in STRAND_VALUES
+                ]
+                break
 
     def _is_header_row(self, fields: list[str]) -> bool:
         # A header names columns with words, and at least one of those columns contains

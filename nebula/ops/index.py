@@ -54,7 +54,10 @@ class CoveredRuns:
 
     def covered(self, start: int, end: int) -> int:
         """Count the covered bases in [start, end)."""
-        first, stop = self._overlapping(start, end)
+        # The same search as _overlapping, written out because intersect and subtract
+        # call this once per row of input1.
+        first = bisect_right(self.ends, start)
+        stop = bisect_left(self.starts, end)
         if first >= stop:
             return 0
         count = self.cumulative[stop] - self.cumulative[first]
@@ -89,8 +92,15 @@ class CoverageIndex:
 
     def __init__(self, intervals: Iterable[Interval]) -> None:
         spans: dict[str, list[Span]] = {}
+        # Rows usually come grouped by chromosome, so the list of the previous row's
+        # chromosome is kept at hand instead of being looked up for every row.
+        last_chrom: str | None = None
+        last_spans: list[Span] = []
         for interval in intervals:
-            spans.setdefault(interval.chrom, []).append((interval.start, interval.end))
+            if interval.chrom != last_chrom:
+                last_chrom = interval.chrom
+                last_spans = spans.setdefault(last_chrom, [])
+            last_spans.append((interval.start, interval.end))
         self.chroms = {
             chrom: CoveredRuns(union(chrom_spans)) for chrom, chrom_spans in spans.items()
         }

@@ -1,0 +1,104 @@
+"""The fork server runs Nebula's own job commands in forked children, as the command line
+would: same output bytes, streams and exit code."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nebula.jobs.execution import ExecutionResult, RunningProcess
+from nebula.jobs.forkserver import ForkServer, ForkServerError
+from nebula.jobs.spec import JobSpec
+from nebula.jobs.workdir import JobDirectory
+from nebula.ops import cli
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "datatypes"
+COLUMNS = ["--cols1", "1,2,3,6", "--cols2", "1,2,3,", "--min", "1"]
+
+
+@pytest.fixture(scope="module")
+def fork_server() -> Iterator[ForkServer]:
+    # Linux limits a Unix socket path to 108 bytes, which pytest's tmp_path can exceed.
+    with tempfile.TemporaryDirectory(prefix="nebula-fork-") as folder:
+        server = ForkServer(Path(folder) / "fork.sock")
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def run_entry(server: ForkServer, root: Path, entry: list[str]) -> ExecutionResult:
+    directory = JobDirectory(root)
+    directory.working.mkdir(parents=True)
+    spec = JobSpec(
+        job_id=1,
+        tool_id="gops_intersect_1",
+        job_dir=str(root),
+        command_line="",
+        outputs=[],
+        wall_time=60,
+        entry=entry,
+    )
+    return server.execute(spec, directory, {}, RunningProcess())
+
+
+def test_intersect_output_matches_in_process_run(fork_server: ForkServer, tmp_path: Path) -> None:
+    forked_output = tmp_path / "forked.bed"
+    direct_output = tmp_path / "direct.bed"
+    arguments = ["intersect", str(DATA / "exons.bed"), str(DATA / "cpg.bed")]
+
+    result = run_entry(
+        fork_server, tmp_path / "job", ["nebula.ops.cli", *arguments, str(forked_output), *COLUMNS]
+    )
+    direct_code = cli.main([*arguments, str(direct_output), *COLUMNS])
+
+    assert result.exit_code == 0
+    assert direct_code == 0
+    assert forked_output.read_bytes() == direct_output.read_bytes()
+    assert forked_output.stat().st_size > 0
+    assert (tmp_path / "job" / "stderr").read_text() == ""
+
+
+def test_skipped_rows_reported_on_stdout(fork_server: ForkServer, tmp_path: Path) -> None:
+    rows = tmp_path / "rows.bed"
+    rows.write_text("chr1\t10\t20\ta\t0\t+\nchr1\tabc\t30\tb\t0\t+\n")
+    output = tmp_path / "out.bed"
+
+    result = run_entry(
+        fork_server,
+        tmp_path / "job",
+        ["nebula.ops.cli", "intersect", str(rows), str(rows), str(output), *COLUMNS],
+    )
+
+    assert result.exit_code == 0
+    assert output.read_text() == "chr1\t10\t20\ta\t0\t+\n"
+    assert (tmp_path / "job" / "stdout").read_text().splitlines() == [
+        "skipped 1 invalid line of input1, first at line 2: start 'abc' is not an integer",
+        "skipped 1 invalid line of input2, first at line 2: start 'abc' is not an integer",
+    ]
+
+
+def test_failed_job_gives_exit_code_and_message(fork_server: ForkServer, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.bed"
+    arguments = [str(missing), str(DATA / "cpg.bed"), str(tmp_path / "out.bed"), *COLUMNS]
+
+    result = run_entry(fork_server, tmp_path / "job", ["nebula.ops.cli", "intersect", *arguments])
+
+    assert result.exit_code == 1
+    assert (tmp_path / "job" / "stderr").read_text() == (
+        f"nebula-ops intersect: input file '{missing}' does not exist\n"
+    )
+
+
+def test_entry_outside_preloaded_modules_is_rejected(
+    fork_server: ForkServer, tmp_path: Path
+) -> None:
+    with pytest.raises(ForkServerError) as error:
+        run_entry(fork_server, tmp_path / "job", ["os", "--help"])
+
+    assert "rejected the job" in str(error.value)
+    assert "'os' is not one of" in str(error.value)
