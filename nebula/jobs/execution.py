@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import os
 import signal
@@ -100,19 +102,72 @@ def announce_start(
 @contextmanager
 def wall_time_limit(pgid: int, seconds: float) -> Iterator[threading.Event]:
     """Kill the process group if the block lasts longer than `seconds`; yield whether it did."""
-    timed_out = threading.Event()
-
-    def _expire() -> None:
-        timed_out.set()
-        kill_process_group(pgid)
-
-    timer = threading.Timer(seconds, _expire)
-    timer.daemon = True
-    timer.start()
+    token, timed_out = _watchdog.watch(pgid, seconds)
     try:
         yield timed_out
     finally:
-        timer.cancel()
+        _watchdog.forget(token)
+
+
+class _Watchdog:
+    """One thread per process that kills the process groups whose wall time has run out.
+
+    A timer thread per job cost a thread start and stop for every job, and short jobs
+    run by the hundred per second.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._deadlines: list[tuple[float, int]] = []
+        self._watched: dict[int, tuple[int, threading.Event]] = {}
+        self._tokens = itertools.count()
+        self._owner_pid: int | None = None
+
+    def watch(self, pgid: int, seconds: float) -> tuple[int, threading.Event]:
+        timed_out = threading.Event()
+        with self._condition:
+            self._start_if_needed()
+            token = next(self._tokens)
+            deadline = time.monotonic() + seconds
+            self._watched[token] = (pgid, timed_out)
+            if not self._deadlines or deadline < self._deadlines[0][0]:
+                self._condition.notify()
+            heapq.heappush(self._deadlines, (deadline, token))
+        return token, timed_out
+
+    def forget(self, token: int) -> None:
+        with self._condition:
+            self._watched.pop(token, None)
+            # Ended jobs leave their deadlines behind; drop them before they pile up.
+            if len(self._deadlines) > 2 * len(self._watched) + 64:
+                self._deadlines = [entry for entry in self._deadlines if entry[1] in self._watched]
+                heapq.heapify(self._deadlines)
+
+    def _start_if_needed(self) -> None:
+        # A forked child (a Celery pool process) inherits the state but not the thread.
+        if self._owner_pid == os.getpid():
+            return
+        self._owner_pid = os.getpid()
+        threading.Thread(target=self._run, name="wall-time-watchdog", daemon=True).start()
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                now = time.monotonic()
+                while self._deadlines and (
+                    self._deadlines[0][0] <= now or self._deadlines[0][1] not in self._watched
+                ):
+                    _, token = heapq.heappop(self._deadlines)
+                    expired = self._watched.pop(token, None)
+                    if expired is not None:
+                        pgid, timed_out = expired
+                        timed_out.set()
+                        kill_process_group(pgid)
+                wait = self._deadlines[0][0] - now if self._deadlines else None
+                self._condition.wait(wait)
+
+
+_watchdog = _Watchdog()
 
 
 def kill_process_group(pgid: int) -> None:
