@@ -39,11 +39,18 @@ class RunningProcess:
 
     pid: int | None = None
     kill_requested: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def kill(self) -> None:
         self.kill_requested.set()
-        if self.pid is not None:
-            kill_process_group(self.pid)
+        with self._lock:
+            if self.pid is not None:
+                kill_process_group(self.pid)
+
+    def release(self) -> None:
+        """Forget the process once the job has ended in it; later kills then reach nothing."""
+        with self._lock:
+            self.pid = None
 
 
 def execute_script(

@@ -2,16 +2,18 @@
 
 Most jobs run `nebula-ops ...` or the upload command: Python code of ours whose start-up
 (interpreter, imports) costs far more than the work on small inputs. The fork server is a
-single-threaded process that imports that code once; for each job it forks a child that
-becomes the job exactly as the command line would have made it: a new session, the job's
-working directory, stdout and stderr redirected to the job's files, the job's environment
-and memory limit, the same argv, and the exit code as the process status. The parent
-reaps children with wait4() and sends each client the status and resource usage.
+single-threaded process that imports that code once. An operation of `nebula-ops` goes
+to a job worker (nebula.jobs.jobworker), a process forked once that runs one job after
+another. Any other entry gets a child forked for it. Either way the job runs as the
+command line would have run it: in a session of its own, in the job's working directory,
+with stdout and stderr in the job's files, the job's environment and memory limit, the
+same argv, and its exit code as the process status.
 
 Protocol, one Unix-socket connection per job, JSON lines: the client sends
 {"entry": [module, *argv], "cwd", "stdout", "stderr", "env", "memory_limit_mb"}; the
-server answers {"pid": N} once the child exists, then {"status": S, "cpu": s, "maxrss": kB}
-when it has ended.
+server answers {"pid": N} once the job's process runs it, then {"status": S, "cpu": s,
+"maxrss": kB} when the job has ended. The client then closes the connection, and only
+then does the worker take another job.
 
 The server is forked from nothing but this module's imports, so it holds no locks of the
 web process's threads, which is what makes forking safe here.
@@ -43,6 +45,7 @@ from nebula.jobs.execution import (
     announce_start,
     wall_time_limit,
 )
+from nebula.jobs.jobworker import REUSABLE_ENTRIES, serve_jobs
 from nebula.jobs.spec import JobSpec
 from nebula.jobs.workdir import JobDirectory
 
@@ -121,6 +124,9 @@ class ForkServer:
             announce_start(pid, handle, on_start)
             with wall_time_limit(pid, spec.wall_time) as timed_out:
                 ended = _read_message(reader)
+            # A job worker runs other jobs after this one, so no kill for this job may
+            # reach it once the connection closes.
+            handle.release()
 
         return ExecutionResult(
             exit_code=os.waitstatus_to_exitcode(int(ended["status"])),
@@ -187,21 +193,13 @@ def serve(socket_path: str) -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
-    selector = selectors.DefaultSelector()
-    selector.register(listener, selectors.EVENT_READ, "accept")
-    selector.register(wakeup_read, selectors.EVENT_READ, "wakeup")
-    clients: dict[int, socket.socket] = {}
+    server = _Server(listener, wakeup_read, wakeup_write)
     while True:
-        for key, _ in selector.select(timeout=_ORPHAN_CHECK_SECONDS):
-            if key.data == "accept":
-                connection, _ = listener.accept()
-                _start_child(connection, clients)
-            else:
-                os.read(wakeup_read, 4096)
-        _reap(clients)
+        server.handle_events(_ORPHAN_CHECK_SECONDS)
         if os.getppid() != parent:
             # The web process or handler that started us is gone; running jobs keep going
-            # in their own sessions and the next handler recovers them.
+            # in their own sessions and the next handler recovers them. Idle workers see
+            # their channel close and end.
             break
     listener.close()
     if os.path.exists(socket_path):
@@ -221,22 +219,195 @@ def _job_request(spec: JobSpec, directory: JobDirectory, env: dict[str, str]) ->
     }
 
 
-def _start_child(connection: socket.socket, clients: dict[int, socket.socket]) -> None:
+class _Worker:
+    """A job worker on the server side: its channel, and the client of its current job."""
+
+    def __init__(self, pid: int, channel: socket.socket) -> None:
+        self.pid = pid
+        self.channel = channel
+        self.client: socket.socket | None = None
+        self.buffer = b""
+        self.retiring = False
+
+
+class _Server:
+    """The server's state: the listener, one-off children, job workers and their clients."""
+
+    def __init__(self, listener: socket.socket, wakeup_read: int, wakeup_write: int) -> None:
+        self.listener = listener
+        self.wakeup = (wakeup_read, wakeup_write)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(listener, selectors.EVENT_READ, ("accept", None))
+        self.selector.register(wakeup_read, selectors.EVENT_READ, ("wakeup", None))
+        self.children: dict[int, socket.socket] = {}
+        self.workers: dict[int, _Worker] = {}
+        self.idle: list[_Worker] = []
+
+    def handle_events(self, timeout: float) -> None:
+        for key, _ in self.selector.select(timeout=timeout):
+            kind, worker = key.data
+            if kind == "accept":
+                connection, _ = self.listener.accept()
+                self._start_job(connection)
+            elif kind == "wakeup":
+                os.read(self.wakeup[0], 4096)
+            elif kind == "result":
+                self._read_result(worker)
+            else:
+                self._release(worker)
+        self._reap()
+
+    def _start_job(self, connection: socket.socket) -> None:
+        try:
+            request = json.loads(connection.makefile("rb").readline())
+            if request["entry"][0] not in ALLOWED_ENTRIES:
+                raise ValueError(
+                    f"entry {request['entry'][0]!r} is not one of {sorted(ALLOWED_ENTRIES)}"
+                )
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            connection.sendall(json.dumps({"error": str(exc)}).encode() + b"\n")
+            connection.close()
+            return
+        if request["entry"][0] in REUSABLE_ENTRIES:
+            worker = self._hand_to_worker(request)
+            worker.client = connection
+            pid = worker.pid
+        else:
+            pid = os.fork()
+            if pid == 0:
+                _become_job(request)
+            self.children[pid] = connection
+        connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+    def _hand_to_worker(self, request: dict[str, Any]) -> _Worker:
+        message = json.dumps(request).encode() + b"\n"
+        while self.idle:
+            worker = self.idle.pop()
+            try:
+                worker.channel.sendall(message)
+                return worker
+            except OSError:
+                continue  # It died while idle, and _reap removes it.
+        worker = self._start_worker()
+        worker.channel.sendall(message)
+        return worker
+
+    def _start_worker(self) -> _Worker:
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            self._close_inherited()
+            serve_jobs(theirs)
+        theirs.close()
+        worker = _Worker(pid, ours)
+        self.workers[pid] = worker
+        self.selector.register(ours, selectors.EVENT_READ, ("result", worker))
+        return worker
+
+    def _close_inherited(self) -> None:
+        """In a new worker: close the server's sockets and pipes, which are not its own."""
+        self.listener.close()
+        for fd in self.wakeup:
+            os.close(fd)
+        for other in self.workers.values():
+            other.channel.close()
+            if other.client is not None:
+                other.client.close()
+        for connection in self.children.values():
+            connection.close()
+
+    def _read_result(self, worker: _Worker) -> None:
+        try:
+            data = worker.channel.recv(65536)
+        except OSError:
+            data = b""
+        if not data:
+            # The worker ended, and _reap sends its client the exit status.
+            self.selector.unregister(worker.channel)
+            return
+        worker.buffer += data
+        if b"\n" not in worker.buffer:
+            return
+        line, _, worker.buffer = worker.buffer.partition(b"\n")
+        result = json.loads(line)
+        worker.retiring = bool(result.pop("retire", False))
+        client = worker.client
+        assert client is not None
+        try:
+            client.sendall(json.dumps(result).encode() + b"\n")
+        except OSError:
+            self._release(worker)  # The client is gone; the job's end is recovered later.
+            return
+        # The worker takes no other job until the client has closed the connection, by
+        # which time the client no longer kills this process for the finished job.
+        self.selector.register(client, selectors.EVENT_READ, ("client", worker))
+
+    def _release(self, worker: _Worker) -> None:
+        client = worker.client
+        if client is not None:
+            try:
+                self.selector.unregister(client)
+            except KeyError:
+                pass
+            client.close()
+            worker.client = None
+        if worker.pid in self.workers and not worker.retiring and worker not in self.idle:
+            self.idle.append(worker)
+
+    def _reap(self) -> None:
+        while self.children or self.workers:
+            try:
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            message = {
+                "status": status,
+                "cpu": usage.ru_utime + usage.ru_stime,
+                "maxrss": usage.ru_maxrss,
+            }
+            worker = self.workers.pop(pid, None)
+            if worker is not None:
+                self._forget_worker(worker, message)
+                continue
+            connection = self.children.pop(pid, None)
+            if connection is not None:
+                _send_and_close(connection, message)
+
+    def _forget_worker(self, worker: _Worker, message: dict[str, Any]) -> None:
+        """Remove an ended worker: killed with its job, or done with its share of jobs."""
+        if worker in self.idle:
+            self.idle.remove(worker)
+        try:
+            self.selector.unregister(worker.channel)
+        except KeyError:
+            pass
+        worker.channel.close()
+        client = worker.client
+        if client is None:
+            return
+        try:
+            self.selector.unregister(client)
+            # Registered only once the result was sent: the job had ended before the worker.
+            client.close()
+            return
+        except KeyError:
+            pass
+        if os.WIFEXITED(message["status"]):
+            # A worker ends on its own only between jobs; one that ended during a job
+            # must not look like the job's success.
+            message["status"] = 1 << 8
+        _send_and_close(client, message)
+
+
+def _send_and_close(connection: socket.socket, message: dict[str, Any]) -> None:
     try:
-        request = json.loads(connection.makefile("rb").readline())
-        if request["entry"][0] not in ALLOWED_ENTRIES:
-            raise ValueError(
-                f"entry {request['entry'][0]!r} is not one of {sorted(ALLOWED_ENTRIES)}"
-            )
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        connection.sendall(json.dumps({"error": str(exc)}).encode() + b"\n")
-        connection.close()
-        return
-    pid = os.fork()
-    if pid == 0:
-        _become_job(request)
-    clients[pid] = connection
-    connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        connection.sendall(json.dumps(message).encode() + b"\n")
+    except OSError:
+        pass  # The client is gone (its handler stopped); the job's end is recovered later.
+    connection.close()
 
 
 def _become_job(request: dict[str, Any]) -> None:
@@ -279,29 +450,6 @@ def _redirect(fd: int, path: str, flags: int) -> None:
     opened = os.open(path, flags, 0o644)
     os.dup2(opened, fd)
     os.close(opened)
-
-
-def _reap(clients: dict[int, socket.socket]) -> None:
-    while clients:
-        try:
-            pid, status, usage = os.wait4(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        connection = clients.pop(pid, None)
-        if connection is None:
-            continue
-        message = {
-            "status": status,
-            "cpu": usage.ru_utime + usage.ru_stime,
-            "maxrss": usage.ru_maxrss,
-        }
-        try:
-            connection.sendall(json.dumps(message).encode() + b"\n")
-        except OSError:
-            pass  # The client is gone (its handler stopped); the job's end is recovered later.
-        connection.close()
 
 
 def _preload_operations() -> None:

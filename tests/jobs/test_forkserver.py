@@ -1,9 +1,11 @@
-"""The fork server runs Nebula's own job commands in forked children, as the command line
-would: same output bytes, streams and exit code."""
+"""The fork server runs Nebula's own job commands in forked children or reused job workers,
+as the command line would: same output bytes, streams and exit code."""
 
 from __future__ import annotations
 
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +33,14 @@ def fork_server() -> Iterator[ForkServer]:
             server.stop()
 
 
-def run_entry(server: ForkServer, root: Path, entry: list[str]) -> ExecutionResult:
+def run_entry(
+    server: ForkServer,
+    root: Path,
+    entry: list[str],
+    handle: RunningProcess | None = None,
+    memory_limit_mb: int | None = None,
+    pids: list[int] | None = None,
+) -> ExecutionResult:
     directory = JobDirectory(root)
     directory.working.mkdir(parents=True)
     spec = JobSpec(
@@ -41,9 +50,23 @@ def run_entry(server: ForkServer, root: Path, entry: list[str]) -> ExecutionResu
         command_line="",
         outputs=[],
         wall_time=60,
+        memory_limit_mb=memory_limit_mb,
         entry=entry,
     )
-    return server.execute(spec, directory, {}, RunningProcess())
+    on_start = pids.append if pids is not None else None
+    return server.execute(spec, directory, {}, handle or RunningProcess(), on_start=on_start)
+
+
+def _big_bed(folder: Path) -> Path:
+    big = folder / "big.bed"
+    with big.open("w") as handle:
+        for number in range(600_000):
+            handle.write(f"chr{number % 20}\t{number * 10}\t{number * 10 + 5}\tr{number}\t0\t+\n")
+    return big
+
+
+def _intersect(output: str) -> list[str]:
+    return ["nebula.ops.cli", "intersect", str(DATA / "exons.bed"), str(DATA / "cpg.bed"), output, *COLUMNS]
 
 
 def test_intersect_output_matches_in_process_run(fork_server: ForkServer, tmp_path: Path) -> None:
@@ -102,3 +125,72 @@ def test_entry_outside_preloaded_modules_is_rejected(
 
     assert "rejected the job" in str(error.value)
     assert "'os' is not one of" in str(error.value)
+
+
+def test_worker_reused_with_fresh_folders(
+    fork_server: ForkServer, tmp_path: Path
+) -> None:
+    pids: list[int] = []
+
+    first = run_entry(fork_server, tmp_path / "one", _intersect("out.bed"), pids=pids)
+    second = run_entry(fork_server, tmp_path / "two", _intersect("out.bed"), pids=pids)
+
+    assert first.exit_code == 0
+    assert second.exit_code == 0
+    assert pids[0] == pids[1]
+    # A relative output path lands in each job's own working folder.
+    first_output = JobDirectory(tmp_path / "one").working / "out.bed"
+    second_output = JobDirectory(tmp_path / "two").working / "out.bed"
+    assert first_output.read_bytes() == second_output.read_bytes()
+    assert first_output.stat().st_size > 0
+
+
+def test_killed_worker_replaced_for_next_job(
+    fork_server: ForkServer, tmp_path: Path
+) -> None:
+    big = _big_bed(tmp_path)
+    handle = RunningProcess()
+    pids: list[int] = []
+    killer = threading.Timer(0.5, handle.kill)
+    killer.start()
+
+    killed = run_entry(
+        fork_server,
+        tmp_path / "killed",
+        ["nebula.ops.cli", "intersect", str(big), str(big), str(tmp_path / "big-out.bed"), *COLUMNS],
+        handle=handle,
+        pids=pids,
+    )
+    after = run_entry(fork_server, tmp_path / "after", _intersect(str(tmp_path / "after.bed")), pids=pids)
+
+    killer.cancel()
+    assert killed.exit_code == -signal.SIGKILL
+    assert killed.killed
+    assert after.exit_code == 0
+    assert pids[1] != pids[0]
+
+
+def test_memory_limit_fails_one_job_only(fork_server: ForkServer, tmp_path: Path) -> None:
+    big = _big_bed(tmp_path)
+
+    # The limit caps the whole address space; the second input's 600,000 rows need more.
+    limited = run_entry(
+        fork_server,
+        tmp_path / "limited",
+        ["nebula.ops.cli", "intersect", str(big), str(big), str(tmp_path / "limited.bed"), *COLUMNS],
+        memory_limit_mb=100,
+    )
+    after = run_entry(fork_server, tmp_path / "after", _intersect(str(tmp_path / "after.bed")))
+
+    assert limited.exit_code != 0
+    assert "MemoryError" in (tmp_path / "limited" / "stderr").read_text()
+    assert after.exit_code == 0
+    assert (tmp_path / "after.bed").stat().st_size > 0
+
+
+def test_worker_reports_the_jobs_own_cpu_and_memory(fork_server: ForkServer, tmp_path: Path) -> None:
+    result = run_entry(fork_server, tmp_path / "job", _intersect(str(tmp_path / "out.bed")))
+
+    assert result.exit_code == 0
+    assert 0 < result.cpu_seconds < 5
+    assert 1024 * 1024 < result.peak_memory_bytes < 1024 * 1024 * 1024
