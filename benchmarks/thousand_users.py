@@ -8,7 +8,8 @@ ports, and stops it again at the end, on Ctrl-C and on error:
 - `distributed`: a new PostgreSQL database (dropped at the end), `nebula db upgrade`,
   `nebula serve --workers N` without a handler, H `nebula handler` processes with the
   Celery runner and W `nebula worker` processes on Redis or RabbitMQ, on a queue of
-  their own.
+  their own. With `--runner local`, each handler runs its jobs itself and no Celery
+  worker starts.
 
 It creates U users, each with an API key and a history holding exons.bed and cpg.bed.
 Both files are uploaded once by the administrator and copied into every history with
@@ -21,7 +22,8 @@ two files, and prints the figures, then one line of JSON with the same figures.
 Job end times are the server's `end_time` of each job, so how often the script polls
 does not change the makespan or the time to first result. Peak memory is VmHWM from
 /proc, sampled every half second for each started process and its descendants; jobs
-that live shorter than that are missed.
+that live shorter than that are missed. CPU per job is the CPU time each process kind
+used from the start of submission to the end of the last job, divided by the jobs.
 
     .venv/bin/python benchmarks/thousand_users.py --users 20 --queries 3 --setup embedded
     .venv/bin/python benchmarks/thousand_users.py --setup distributed --web-workers 2 \\
@@ -48,7 +50,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,7 @@ SAMPLE_SECONDS = 0.5
 PROGRESS_SECONDS = 15.0
 SETUP_ATTEMPTS = 5
 MIB = 1024 * 1024
+CLIENT_KIND = "benchmark client"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Failures to connect, send or read a response. The script never calls raise_for_status,
 # so every aiohttp.ClientError is one of these. When the total of ClientTimeout runs out,
@@ -179,6 +182,9 @@ class Results:
     wrong_outputs: list[str] = field(default_factory=list)
     peak_memory: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
     cpu_seconds: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    # CPU seconds by process kind when submission began and when the last job had ended.
+    cpu_at_start: dict[str, float] = field(default_factory=dict)
+    cpu_at_end: dict[str, float] = field(default_factory=dict)
     load_averages: list[float] = field(default_factory=list)
 
 
@@ -212,14 +218,16 @@ def main(argv: list[str] | None = None) -> int:
             else start_embedded(deployment, args)
         )
         sampler.start()
-        results = asyncio.run(run_benchmark(deployment.url, admin_key, args, expected_rows))
+        results = asyncio.run(
+            run_benchmark(deployment.url, admin_key, args, expected_rows, sampler.cpu_by_kind)
+        )
         sampler.stop()
         results.peak_memory = sampler.peaks
         results.cpu_seconds = sampler.cpu_seconds
         results.load_averages = sampler.load_averages
         # The client shares this machine's CPUs with the deployment, so its share is reported too.
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        results.cpu_seconds["benchmark client"] = {os.getpid(): usage.ru_utime + usage.ru_stime}
+        results.cpu_seconds[CLIENT_KIND] = {os.getpid(): usage.ru_utime + usage.ru_stime}
         _report(results, args, expected_rows)
         return (
             0
@@ -278,16 +286,21 @@ def start_distributed(deployment: Deployment, args: argparse.Namespace) -> str:
     deployment.database = f"nebula_bench_{suffix}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{deployment.database}"')
-    deployment.broker_url = BROKERS[args.broker]
-    deployment.queue = f"nebula-bench-{suffix}"
     deployment.env.update(
         {
             "NEBULA_DATABASE_URL": POSTGRES_URL.format(name=deployment.database),
-            "NEBULA_RUNNER": "celery",
-            "NEBULA_CELERY_BROKER_URL": deployment.broker_url,
-            "NEBULA_CELERY_QUEUE": deployment.queue,
+            "NEBULA_RUNNER": args.runner,
         }
     )
+    if args.runner == "celery":
+        deployment.broker_url = BROKERS[args.broker]
+        deployment.queue = f"nebula-bench-{suffix}"
+        deployment.env.update(
+            {
+                "NEBULA_CELERY_BROKER_URL": deployment.broker_url,
+                "NEBULA_CELERY_QUEUE": deployment.queue,
+            }
+        )
     subprocess.run([NEBULA, "db", "upgrade"], env=deployment.env, check=True, capture_output=True)
     admin_key = _create_admin(deployment.env)
 
@@ -300,7 +313,7 @@ def start_distributed(deployment: Deployment, args: argparse.Namespace) -> str:
             "--hostname",
             f"bench{number}-{suffix}@%h",
         )
-        for number in range(args.celery_workers)
+        for number in range(args.celery_workers if args.runner == "celery" else 0)
     ]
     handlers = [
         deployment.start("handler", "handler", "--name", f"bench-{suffix}-{number}")
@@ -320,13 +333,17 @@ def start_distributed(deployment: Deployment, args: argparse.Namespace) -> str:
     for started in workers:
         _wait_for_log(started, " ready.")
     for started in handlers:
-        _wait_for_log(started, "running with the celery runner")
+        _wait_for_log(started, f"running with the {args.runner} runner")
     _wait_for_web(deployment)
     return admin_key
 
 
 async def run_benchmark(
-    url: str, admin_key: str, args: argparse.Namespace, expected_rows: int
+    url: str,
+    admin_key: str,
+    args: argparse.Namespace,
+    expected_rows: int,
+    cpu_by_kind: Callable[[], dict[str, float]],
 ) -> Results:
     # The connector opens at most `--concurrency` connections and keeps idle ones for reuse
     # for 15 s (aiohttp's default), shorter than Nebula's default keep_alive_timeout of 75 s.
@@ -355,7 +372,7 @@ async def run_benchmark(
             f"created {len(users)} users with histories and inputs in {time.monotonic() - began:.1f} s"
         )
 
-        results = Results(start=time.time())
+        results = Results(start=time.time(), cpu_at_start=cpu_by_kind())
         began = time.monotonic()
         await asyncio.gather(
             *(
@@ -370,6 +387,7 @@ async def run_benchmark(
         )
 
         await _wait_for_jobs(client, results, users, args)
+        results.cpu_at_end = cpu_by_kind()
         await _verify_outputs(client, gate, results, users, expected_rows)
     return results
 
@@ -383,6 +401,7 @@ class MemorySampler:
         self.cpu_seconds: dict[str, dict[int, float]] = defaultdict(dict)
         self.load_averages: list[float] = []
         self._stopping = threading.Event()
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
 
     def start(self) -> None:
@@ -394,7 +413,20 @@ class MemorySampler:
             self._thread.join()
             self.sample()
 
+    def cpu_by_kind(self) -> dict[str, float]:
+        """Sample now and return the CPU seconds used so far by each process kind and the client."""
+        self.sample()
+        with self._lock:
+            totals = {kind: sum(used.values()) for kind, used in self.cpu_seconds.items()}
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        totals[CLIENT_KIND] = usage.ru_utime + usage.ru_stime
+        return totals
+
     def sample(self) -> None:
+        with self._lock:
+            self._sample()
+
+    def _sample(self) -> None:
         parents, commands = _process_table()
         children: dict[int, list[int]] = defaultdict(list)
         for pid, parent in parents.items():
@@ -452,8 +484,9 @@ def summarize(results: Results, args: argparse.Namespace, expected_rows: int) ->
         "queries_per_user": args.queries,
         "web_workers": args.web_workers if args.setup == "distributed" else 1,
         "handlers": args.handlers if args.setup == "distributed" else 1,
-        "celery_workers": args.celery_workers if args.setup == "distributed" else 0,
-        "broker": args.broker if args.setup == "distributed" else None,
+        "runner": args.runner if args.setup == "distributed" else "local",
+        "celery_workers": args.celery_workers if _uses_celery(args) else 0,
+        "broker": args.broker if _uses_celery(args) else None,
         "jobs_submitted": len(results.submitted),
         "submissions_failed": len(results.failed_submissions),
         "setup_retries": len(_setup_retries),
@@ -482,6 +515,17 @@ def summarize(results: Results, args: argparse.Namespace, expected_rows: int) ->
         "cpu_seconds": {
             kind: _round(sum(used.values())) for kind, used in sorted(results.cpu_seconds.items())
         },
+        # Set-up and the download of outputs excluded, so this is what one job costs.
+        "cpu_ms_per_job": {
+            kind: _round(
+                (results.cpu_at_end.get(kind, 0.0) - results.cpu_at_start.get(kind, 0.0))
+                * 1000
+                / len(finished)
+            )
+            for kind in sorted(results.cpu_at_start.keys() | results.cpu_at_end.keys())
+        }
+        if finished and results.cpu_at_end
+        else {},
         "cpus": os.cpu_count(),
         "load_average_mean": _round(
             sum(results.load_averages) / len(results.load_averages)
@@ -534,6 +578,13 @@ def _parser() -> argparse.ArgumentParser:
         help="distributed: jobs each worker runs at once (default: CPUs)",
     )
     parser.add_argument(
+        "--runner",
+        choices=("celery", "local"),
+        default="celery",
+        help="distributed: how handlers run jobs, through Celery workers or each on its own"
+        " local runner (default celery; with local, no Celery worker is started)",
+    )
+    parser.add_argument(
         "--broker",
         choices=sorted(BROKERS),
         default="redis",
@@ -579,6 +630,10 @@ def _parser() -> argparse.ArgumentParser:
         "--keep", action="store_true", help="keep the temporary folder with the process logs"
     )
     return parser
+
+
+def _uses_celery(args: argparse.Namespace) -> bool:
+    return args.setup == "distributed" and args.runner == "celery"
 
 
 def _base_env(folder: Path, args: argparse.Namespace) -> dict[str, str]:
@@ -895,6 +950,8 @@ def _report(results: Results, args: argparse.Namespace, expected_rows: int) -> N
         )
     for kind, seconds in figures["cpu_seconds"].items():
         lines.append(f"CPU time {kind:<18}{seconds} s")
+    for kind, milliseconds in figures["cpu_ms_per_job"].items():
+        lines.append(f"CPU per job, {kind:<17}{milliseconds} ms (submission to last end)")
     lines.append(
         f"load average (1 min)       mean {figures['load_average_mean']}, max {figures['load_average_max']} on {figures['cpus']} CPUs"
     )
