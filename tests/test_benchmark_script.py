@@ -1,0 +1,32 @@
+"""The thousand-users benchmark script still runs end to end, at a tiny size.
+
+Its figures are not checked here (benchmarks print figures, tests do not time them);
+what is checked is that every job it submits ends ok with the right output.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "thousand_users.py"
+
+
+def test_embedded_run_ends_every_job_ok() -> None:
+    finished = subprocess.run(
+        [sys.executable, str(SCRIPT), "--setup", "embedded", "--users", "4", "--queries", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    figures = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert figures["jobs_submitted"] == 12
+    assert figures["jobs_ok"] == 12
+    assert figures["outputs_wrong"] == 0
+    assert figures["submissions_failed"] == 0
+    assert figures["users_without_result"] == 0
+    assert set(figures["cpu_ms_per_job"]) >= {"web+handler", "job", "benchmark client"}
