@@ -1,7 +1,7 @@
 """The thousand-users benchmark script still runs end to end, at a tiny size.
 
-Its figures are not checked here (benchmarks print figures, tests do not time them);
-what is checked is that every job it submits ends ok with the right output.
+Benchmarks print figures and tests do not time them, so only the outcome is checked:
+every job it submits ends ok with the right output.
 """
 
 from __future__ import annotations
