@@ -21,6 +21,8 @@ from nebula.jobs.workdir import JobDirectory
 logger = logging.getLogger(__name__)
 
 KILL_GRACE_SECONDS = 2.0
+# The module the fork server runs as (`python -m`); its job processes inherit its command line.
+FORK_SERVER_MODULE = "nebula.jobs.forkserver"
 
 
 @dataclass
@@ -124,11 +126,18 @@ class _Watchdog:
     """
 
     def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        # A forked child (a Celery pool process) starts empty: the parent's lock may be
+        # held by a thread that does not exist there, and its process groups are not the
+        # child's to kill.
         self._condition = threading.Condition()
         self._deadlines: list[tuple[float, int]] = []
         self._watched: dict[int, tuple[int, threading.Event]] = {}
         self._tokens = itertools.count()
-        self._owner_pid: int | None = None
+        self._started = False
 
     def watch(self, pgid: int, seconds: float) -> tuple[int, threading.Event]:
         timed_out = threading.Event()
@@ -151,10 +160,9 @@ class _Watchdog:
                 heapq.heapify(self._deadlines)
 
     def _start_if_needed(self) -> None:
-        # A forked child (a Celery pool process) inherits the state but not the thread.
-        if self._owner_pid == os.getpid():
+        if self._started:
             return
-        self._owner_pid = os.getpid()
+        self._started = True
         threading.Thread(target=self._run, name="wall-time-watchdog", daemon=True).start()
 
     def _run(self) -> None:
@@ -198,6 +206,30 @@ def identified_process_alive(identity: str) -> int | None:
     pid = int(pid_text)
     current = _start_time(pid)
     return pid if current is not None and str(current) == start else None
+
+
+def job_process_alive(identity: str, working: Path) -> int | None:
+    """Return the pid when the process named by `identity` still runs the job of `working`.
+
+    A job worker of the fork server runs one job after another, so its identity outlives
+    each job. It still runs a given job only while its working directory is that job's.
+    """
+    pid = identified_process_alive(identity)
+    if pid is None or not _forked_by_fork_server(pid):
+        return pid
+    try:
+        current = Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None
+    return pid if current == working.resolve() else None
+
+
+def _forked_by_fork_server(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return FORK_SERVER_MODULE.encode() in command
 
 
 def _start_time(pid: int) -> int | None:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from nebula.jobs.execution import (
+    FORK_SERVER_MODULE,
     ExecutionResult,
     RunningProcess,
     announce_start,
@@ -80,7 +81,7 @@ class ForkServer:
             self.socket_path.parent.mkdir(parents=True, exist_ok=True)
             self.socket_path.unlink(missing_ok=True)
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "nebula.jobs.forkserver", str(self.socket_path)],
+                [sys.executable, "-m", FORK_SERVER_MODULE, str(self.socket_path)],
                 stdin=subprocess.DEVNULL,
             )
             deadline = time.monotonic() + START_TIMEOUT
@@ -264,12 +265,11 @@ class _Server:
                 raise ValueError(
                     f"entry {request['entry'][0]!r} is not one of {sorted(ALLOWED_ENTRIES)}"
                 )
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
-            connection.sendall(json.dumps({"error": str(exc)}).encode() + b"\n")
-            connection.close()
+        except (ValueError, KeyError, IndexError, TypeError, OSError) as exc:
+            _send_and_close(connection, {"error": str(exc)})
             return
         if request["entry"][0] in REUSABLE_ENTRIES:
-            worker = self._hand_to_worker(request)
+            worker = self._hand_to_worker(request, connection)
             worker.client = connection
             pid = worker.pid
         else:
@@ -277,9 +277,14 @@ class _Server:
             if pid == 0:
                 _become_job(request)
             self.children[pid] = connection
-        connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        try:
+            connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        except OSError:
+            # The client left; the job still ends in the usual way, and its result finds
+            # the connection closed.
+            pass
 
-    def _hand_to_worker(self, request: dict[str, Any]) -> _Worker:
+    def _hand_to_worker(self, request: dict[str, Any], connection: socket.socket) -> _Worker:
         message = json.dumps(request).encode() + b"\n"
         while self.idle:
             worker = self.idle.pop()
@@ -288,15 +293,16 @@ class _Server:
                 return worker
             except OSError:
                 continue  # It died while idle, and _reap removes it.
-        worker = self._start_worker()
+        worker = self._start_worker(connection)
         worker.channel.sendall(message)
         return worker
 
-    def _start_worker(self) -> _Worker:
+    def _start_worker(self, connection: socket.socket) -> _Worker:
         ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:
             ours.close()
+            connection.close()
             self._close_inherited()
             serve_jobs(theirs)
         theirs.close()
@@ -307,6 +313,7 @@ class _Server:
 
     def _close_inherited(self) -> None:
         """In a new worker: close the server's sockets and pipes, which are not its own."""
+        self.selector.close()
         self.listener.close()
         for fd in self.wakeup:
             os.close(fd)
@@ -323,10 +330,14 @@ class _Server:
         except OSError:
             data = b""
         if not data:
-            # The worker ended, and _reap sends its client the exit status.
+            # The worker ended, and _reap sends its client the result or the exit status.
             self.selector.unregister(worker.channel)
             return
         worker.buffer += data
+        self._deliver_result(worker)
+
+    def _deliver_result(self, worker: _Worker) -> None:
+        """Send the client the result the worker wrote, once a whole line has arrived."""
         if b"\n" not in worker.buffer:
             return
         line, _, worker.buffer = worker.buffer.partition(b"\n")
@@ -380,14 +391,28 @@ class _Server:
         """Remove an ended worker: killed with its job, or done with its share of jobs."""
         if worker in self.idle:
             self.idle.remove(worker)
+
+        # A retiring worker exits right after writing its last result, which may still
+        # be unread in the channel.
+        worker.channel.setblocking(False)
+        try:
+            while data := worker.channel.recv(65536):
+                worker.buffer += data
+        except OSError:
+            pass
         try:
             self.selector.unregister(worker.channel)
         except KeyError:
             pass
         worker.channel.close()
+
         client = worker.client
         if client is None:
             return
+        if b"\n" in worker.buffer:
+            self._deliver_result(worker)
+            return
+
         try:
             self.selector.unregister(client)
             # Registered only once the result was sent: the job had ended before the worker.
@@ -395,6 +420,7 @@ class _Server:
             return
         except KeyError:
             pass
+
         if os.WIFEXITED(message["status"]):
             # A worker ends on its own only between jobs; one that ended during a job
             # must not look like the job's success.

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.jobs import heartbeat
-from nebula.jobs.execution import identified_process_alive, kill_process_group
+from nebula.jobs.execution import job_process_alive, kill_process_group
 from nebula.jobs.finish import mark_cancelled
 from nebula.jobs.scheduler import ShareLimits, claim_jobs, fail_jobs_with_failed_inputs
 from nebula.jobs.transitions import release_jobs
@@ -229,11 +229,12 @@ def _local_job_process(job: Job, job_working_dir: Path | None) -> int | None:
     """
     if job_working_dir is None:
         return None
+    directory = JobDirectory.for_job(job_working_dir, job.id)
     try:
-        identity = JobDirectory.for_job(job_working_dir, job.id).process_file.read_text().strip()
+        identity = directory.process_file.read_text().strip()
     except OSError:
         return None
-    return identified_process_alive(identity)
+    return job_process_alive(identity, directory.working)
 
 
 def _recover_job(job: Job, is_local: bool, job_working_dir: Path | None) -> None:

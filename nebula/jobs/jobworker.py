@@ -61,6 +61,7 @@ def run_job_here(request: dict[str, Any]) -> dict[str, Any]:
     saved_streams = [os.dup(fd) for fd in (0, 1, 2)]
     saved_stdout, saved_stderr = sys.stdout, sys.stderr
     saved_environ = dict(os.environ)
+    saved_argv = sys.argv
     saved_limit = resource.getrlimit(resource.RLIMIT_AS)
     code, retire = 1, False
     try:
@@ -78,6 +79,7 @@ def run_job_here(request: dict[str, Any]) -> dict[str, Any]:
             os.dup2(saved, fd)
             os.close(saved)
         sys.stdout, sys.stderr = saved_stdout, saved_stderr
+        sys.argv = saved_argv
         os.environ.clear()
         os.environ.update(saved_environ)
         os.chdir("/")

@@ -19,7 +19,7 @@ from nebula.jobs.execution import (
     ExecutionResult,
     RunningProcess,
     execute_script,
-    identified_process_alive,
+    job_process_alive,
     kill_process_group,
     process_identity,
 )
@@ -119,7 +119,7 @@ def _stop_earlier_attempt(directory: JobDirectory) -> None:
         identity = directory.process_file.read_text().strip()
     except FileNotFoundError:
         return
-    pid = identified_process_alive(identity)
+    pid = job_process_alive(identity, directory.working)
     if pid is not None:
         kill_process_group(pid)
         logger.warning("job %s: killed process %s of an earlier attempt", directory.root.name, pid)

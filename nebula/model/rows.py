@@ -40,6 +40,8 @@ def insert_loaded(session: Session, row: Row, **related: Any) -> Row:
     for name, value in related.items():
         set_committed_value(row, name, value)
     make_transient_to_detached(row)
+    # NOTE: a loaded back-populated collection (History.items) does not get the row, and a
+    # rollback leaves the object in the session. No caller relies on either yet.
     session.add(row)
     return row
 

@@ -82,6 +82,17 @@ def _actor(request: Request, session: DbSession) -> Actor:
     raise AuthenticationRequired("authentication required: send your API key in the x-api-key header or the key parameter")
 
 
+async def check_credentials(request: Request) -> None:
+    """Raise as the actor dependency would, using a session of its own that ends at once."""
+    async with request.app.state.session_slots:
+        await run_in_threadpool(_check_credentials, request)
+
+
+def _check_credentials(request: Request) -> None:
+    with get_nebula(request).session_factory() as session:
+        _actor(request, session)
+
+
 def _cookie_actor(request: Request, session: Session) -> Actor | None:
     token = cookie_token(request)
     row = find_session(session, token) if token else None

@@ -3,15 +3,24 @@ as the command line would: same output bytes, streams and exit code."""
 
 from __future__ import annotations
 
+import os
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from nebula.jobs.execution import ExecutionResult, RunningProcess
+from nebula.jobs import forkserver, jobworker
+from nebula.jobs.execution import (
+    ExecutionResult,
+    RunningProcess,
+    identified_process_alive,
+    job_process_alive,
+    process_identity,
+)
 from nebula.jobs.forkserver import ForkServer, ForkServerError
 from nebula.jobs.spec import JobSpec
 from nebula.jobs.workdir import JobDirectory
@@ -151,7 +160,14 @@ def test_killed_worker_replaced_for_next_job(
     big = _big_bed(tmp_path)
     handle = RunningProcess()
     pids: list[int] = []
-    killer = threading.Timer(0.5, handle.kill)
+    seen_running: list[int | None] = []
+
+    def check_and_kill() -> None:
+        working = JobDirectory(tmp_path / "killed").working
+        seen_running.append(job_process_alive(process_identity(pids[0]), working))
+        handle.kill()
+
+    killer = threading.Timer(0.5, check_and_kill)
     killer.start()
 
     killed = run_entry(
@@ -164,6 +180,7 @@ def test_killed_worker_replaced_for_next_job(
     after = run_entry(fork_server, tmp_path / "after", _intersect(str(tmp_path / "after.bed")), pids=pids)
 
     killer.cancel()
+    assert seen_running == [pids[0]]
     assert killed.exit_code == -signal.SIGKILL
     assert killed.killed
     assert after.exit_code == 0
@@ -194,3 +211,56 @@ def test_worker_reports_the_jobs_own_cpu_and_memory(fork_server: ForkServer, tmp
     assert result.exit_code == 0
     assert 0 < result.cpu_seconds < 5
     assert 1024 * 1024 < result.peak_memory_bytes < 1024 * 1024 * 1024
+
+
+def test_retiring_workers_report_every_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each worker runs a single job and exits right after its result, the case where
+    # the exit can be seen before the result is read.
+    socket_path = Path(tempfile.mkdtemp(prefix="nebula-retire-")) / "fork.sock"
+    server_pid = os.fork()
+    if server_pid == 0:
+        jobworker.JOBS_PER_WORKER = 1
+        try:
+            forkserver.serve(str(socket_path))
+        finally:
+            os._exit(0)
+    client = ForkServer(socket_path)
+    try:
+        _wait_for(socket_path)
+        codes: list[int] = []
+
+        def run_some(name: str) -> None:
+            for number in range(6):
+                output = str(tmp_path / f"{name}-{number}.bed")
+                codes.append(run_entry(client, tmp_path / f"{name}-{number}", _intersect(output)).exit_code)
+
+        threads = [threading.Thread(target=run_some, args=(f"t{index}",)) for index in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        os.kill(server_pid, signal.SIGTERM)
+        os.waitpid(server_pid, 0)
+
+    assert len(codes) == 36
+    assert codes == [0] * 36
+
+
+def _wait_for(path: Path) -> None:
+    for _ in range(300):
+        if path.exists():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the fork server did not create {path}")
+
+
+def test_finished_job_no_longer_names_its_worker(fork_server: ForkServer, tmp_path: Path) -> None:
+    pids: list[int] = []
+    first = tmp_path / "first"
+    run_entry(fork_server, first, _intersect(str(tmp_path / "first.bed")), pids=pids)
+    identity = process_identity(pids[0])
+
+    # The worker lives on, but it no longer runs the first job, so recovery must not kill it.
+    assert identified_process_alive(identity) == pids[0]
+    assert job_process_alive(identity, JobDirectory(first).working) is None

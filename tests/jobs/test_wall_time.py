@@ -59,3 +59,26 @@ def test_ended_jobs_leave_no_deadlines_behind() -> None:
             pass
 
     assert len(execution._watchdog._deadlines) < 200
+
+
+def test_forked_child_gets_a_watchdog_of_its_own() -> None:
+    parent_job = _sleeper(30)
+    with wall_time_limit(parent_job.pid, 20):
+        child = os.fork()
+        if child == 0:
+            # In the child: the parent's watch is not ours, and a new one still fires.
+            code = 1
+            try:
+                own_job = _sleeper(30)
+                with wall_time_limit(own_job.pid, 0.3) as timed_out:
+                    status = own_job.wait(timeout=10)
+                if status == -signal.SIGKILL and timed_out.is_set() and not execution._watchdog._watched:
+                    code = 0
+            finally:
+                os._exit(code)
+        _, child_status = os.waitpid(child, 0)
+        assert parent_job.poll() is None
+    os.killpg(parent_job.pid, signal.SIGKILL)
+    parent_job.wait(timeout=10)
+
+    assert os.waitstatus_to_exitcode(child_status) == 0

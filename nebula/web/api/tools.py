@@ -21,7 +21,7 @@ from nebula.managers.uploads import UPLOAD_TOOL_ID, UploadItem, UploadStaging, q
 from nebula.model import Job
 from nebula.web.api.params import decode_id, parse_bool
 from nebula.web.api.uploads import check_upload_owner
-from nebula.web.deps import CurrentActor, DbSession, Nebula
+from nebula.web.deps import CurrentActor, DbSession, Nebula, check_credentials
 from nebula.web.serializers import item_detail, job_summary
 
 logger = logging.getLogger(__name__)
@@ -39,8 +39,13 @@ class ToolRequest:
     files: dict[str, tuple[Path, str]] = field(default_factory=dict)
 
 
-async def read_tool_request(request: Request, actor: CurrentActor, nebula: Nebula) -> ToolRequest:
-    """Parse a JSON or multipart body; attached files are streamed into the staging folder."""
+async def read_tool_request(request: Request, nebula: Nebula) -> ToolRequest:
+    """Parse a JSON or multipart body; attached files are streamed into the staging folder.
+
+    No database session is held while the body arrives, since a slow client would keep
+    it from other requests. Files are staged only for a caller whose credentials were
+    checked first, in a short session of its own.
+    """
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         try:
@@ -51,6 +56,7 @@ async def read_tool_request(request: Request, actor: CurrentActor, nebula: Nebul
             raise RequestError("the request body must be a JSON object")
         return ToolRequest(payload)
 
+    await check_credentials(request)
     staging = UploadStaging(nebula.settings.resolved_upload_dir)
     parsed = ToolRequest({})
     form = await request.form()

@@ -95,7 +95,9 @@ async def _submitted_csrf_token(request: Request) -> str | None:
 
 
 def page_context(
-    request: Request, db: DbSession, nebula: Nebula, given_csrf: Annotated[str | None, Depends(_submitted_csrf_token)]
+    # The form is read first. A request keeps one of the few database sessions from the
+    # moment it gets one, and a slow upload must not keep it while its body arrives.
+    given_csrf: Annotated[str | None, Depends(_submitted_csrf_token)], request: Request, db: DbSession, nebula: Nebula
 ) -> PageContext:
     token = cookie_token(request)
     row = find_session(db, token) if token else None
