@@ -27,7 +27,6 @@ import json
 import logging
 import os
 import pkgutil
-import resource
 import selectors
 import signal
 import socket
@@ -46,7 +45,7 @@ from nebula.jobs.execution import (
     announce_start,
     wall_time_limit,
 )
-from nebula.jobs.jobworker import REUSABLE_ENTRIES, serve_jobs
+from nebula.jobs.jobworker import REUSABLE_ENTRIES, leave_fork_server, run_entry, serve_jobs
 from nebula.jobs.spec import JobSpec
 from nebula.jobs.workdir import JobDirectory
 
@@ -440,25 +439,9 @@ def _become_job(request: dict[str, Any]) -> None:
     """Turn this forked child into the job process; never returns."""
     code = 1
     try:
-        os.setsid()
-        signal.set_wakeup_fd(-1)
-        for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
-            signal.signal(number, signal.SIG_DFL)
-        os.chdir(request["cwd"])
-        _redirect(0, os.devnull, os.O_RDONLY)
-        _redirect(1, request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        _redirect(2, request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        sys.stdout = open(1, "w", closefd=False)
-        sys.stderr = open(2, "w", closefd=False)
-        os.environ.clear()
-        os.environ.update(request["env"])
-        if request.get("memory_limit_mb"):
-            limit = int(request["memory_limit_mb"]) * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        module, *argv = request["entry"]
-        sys.argv = [module, *argv]
+        leave_fork_server()
         # gc stays on: small jobs ran no faster without it, and long jobs would leak cycles.
-        code = int(importlib.import_module(module).main(argv) or 0)
+        code = run_entry(request)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:
@@ -470,12 +453,6 @@ def _become_job(request: dict[str, Any]) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
-
-
-def _redirect(fd: int, path: str, flags: int) -> None:
-    opened = os.open(path, flags, 0o644)
-    os.dup2(opened, fd)
-    os.close(opened)
 
 
 def _preload_operations() -> None:

@@ -30,12 +30,17 @@ JOBS_PER_WORKER = 1000
 _PEAK_RESET = "/proc/self/clear_refs"
 
 
-def serve_jobs(channel: socket.socket) -> None:
-    """Run the jobs that arrive on `channel`, one JSON line each, until it closes; never returns."""
+def leave_fork_server() -> None:
+    """In a process forked from the fork server: a session of its own and default signals."""
     os.setsid()
     signal.set_wakeup_fd(-1)
     for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
         signal.signal(number, signal.SIG_DFL)
+
+
+def serve_jobs(channel: socket.socket) -> None:
+    """Run the jobs that arrive on `channel`, one JSON line each, until it closes; never returns."""
+    leave_fork_server()
     reader = channel.makefile("rb")
     for number in range(1, JOBS_PER_WORKER + 1):
         line = reader.readline()
@@ -65,7 +70,7 @@ def run_job_here(request: dict[str, Any]) -> dict[str, Any]:
     saved_limit = resource.getrlimit(resource.RLIMIT_AS)
     code, retire = 1, False
     try:
-        code = _run(request)
+        code = run_entry(request)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:
@@ -94,7 +99,8 @@ def run_job_here(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _run(request: dict[str, Any]) -> int:
+def run_entry(request: dict[str, Any]) -> int:
+    """Enter the job (folder, streams, environment, memory limit, argv) and run its entry."""
     os.chdir(request["cwd"])
     _redirect(0, os.devnull, os.O_RDONLY)
     _redirect(1, request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)

@@ -16,7 +16,12 @@ import pytest
 import yaml
 
 from nebula.tools.testing.verify import Assertion, Expectation, verify_output
-from tests.support.conformance import CONFORMANCE_DATA, CONFORMANCE_DIR, compare, correct_known_defects
+from tests.support.conformance import (
+    CONFORMANCE_DATA,
+    CONFORMANCE_DIR,
+    compare,
+    correct_known_defects,
+)
 from tests.support.server import Api
 
 CASES: list[dict[str, Any]] = yaml.safe_load((CONFORMANCE_DIR / "cases.yaml").read_text())

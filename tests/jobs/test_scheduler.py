@@ -229,4 +229,5 @@ def test_claim_skips_owner_without_ready_job(sessions: sessionmaker[Session]) ->
         claimed = claim_jobs(session, "handler-a", slots=1, limits=LIMITS, idle_owners=idle_owners)
 
     assert claimed == [ready_jobs[0]]
+    assert blocked not in claimed
     assert idle_owners == {waiting.id}
