@@ -3,8 +3,11 @@ as the command line would: same output bytes, streams and exit code."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
+import struct
 import tempfile
 import threading
 import time
@@ -264,3 +267,26 @@ def test_finished_job_no_longer_names_its_worker(fork_server: ForkServer, tmp_pa
     # The worker lives on, but it no longer runs the first job, so recovery must not kill it.
     assert identified_process_alive(identity) == pids[0]
     assert job_process_alive(identity, JobDirectory(first).working) is None
+
+
+def test_client_leaving_early_leaves_server_running(fork_server: ForkServer, tmp_path: Path) -> None:
+    directory = JobDirectory(tmp_path / "left")
+    directory.working.mkdir(parents=True)
+    request = {
+        "entry": _intersect(str(tmp_path / "left.bed")),
+        "cwd": str(directory.working),
+        "stdout": str(directory.stdout),
+        "stderr": str(directory.stderr),
+        "env": {},
+        "memory_limit_mb": None,
+    }
+    for message in (request, {"entry": ["os"]}):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.connect(str(fork_server.socket_path))
+            connection.sendall(json.dumps(message).encode() + b"\n")
+
+    after = run_entry(fork_server, tmp_path / "after", _intersect(str(tmp_path / "after.bed")))
+
+    assert after.exit_code == 0
+    assert (tmp_path / "after.bed").stat().st_size > 0
