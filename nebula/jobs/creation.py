@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from nebula.datatypes import DatatypeRegistry
 from nebula.errors import NotFound
 from nebula.managers.actors import Actor
-from nebula.managers.datasets import add_items, create_items, get_item
+from nebula.managers.datasets import create_items, get_item
 from nebula.model import History, HistoryItem, Job, JobInput, JobOutput, JobState
 from nebula.model.rows import insert_loaded
 from nebula.security.ids import IdEncoder
@@ -72,8 +72,8 @@ def create_tool_job(
     input_exts = {name: item.extension for name, item in inputs}
     formats = tool.output_formats(state, input_exts)
     on_string = _on_string(item for _, item in inputs)
-    specs = [
-        (_output_name(tool, output.label, on_string), formats[output.name])
+    outputs = [
+        (output.name, _output_name(tool, output.label, on_string), formats[output.name])
         for output in tool.outputs
     ]
     dbkey = inputs[0][1].dbkey if inputs else "?"
@@ -82,6 +82,32 @@ def create_tool_job(
     if any(item.extension == PENDING_FORMAT for _, item in inputs):
         # Checked again, with the detected formats, before the job runs.
         params[FORMATS_PENDING] = True
+    return _write_job(session, actor, history, tool, params, inputs, outputs, dbkey)
+
+
+def create_internal_job(
+    session: Session,
+    actor: Actor,
+    history: History,
+    tool: Tool,
+    params: dict[str, Any],
+    outputs: list[tuple[str, str, str]],
+) -> Job:
+    """Queue a job whose parameters Nebula built itself (uploads); outputs are (name, label, ext)."""
+    return _write_job(session, actor, history, tool, params, [], outputs, "?")
+
+
+def _write_job(
+    session: Session,
+    actor: Actor,
+    history: History,
+    tool: Tool,
+    params: dict[str, Any],
+    inputs: list[tuple[str, HistoryItem]],
+    outputs: list[tuple[str, str, str]],
+    dbkey: str,
+) -> Job:
+    """Write a new job, its input links and its queued outputs (name, label, ext) as loaded rows."""
     job = insert_loaded(
         session,
         Job(
@@ -102,46 +128,18 @@ def create_tool_job(
         )
         for name, item in inputs
     ]
-    items = add_items(session, history, specs, dbkey=dbkey)
+    items = create_items(session, history, [(label, ext) for _, label, ext in outputs], dbkey)
     job_outputs = [
         insert_loaded(
             session,
-            JobOutput(job_id=job.id, name=output.name, history_item_id=item.id),
+            JobOutput(job_id=job.id, name=name, history_item_id=item.id),
             history_item=item,
         )
-        for output, item in zip(tool.outputs, items, strict=True)
+        for (name, _, _), item in zip(outputs, items, strict=True)
     ]
     for name, value in (("inputs", job_inputs), ("outputs", job_outputs)):
         set_committed_value(job, name, value)
-    logger.info(
-        "job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id
-    )
-    return job
 
-
-def create_internal_job(
-    session: Session,
-    actor: Actor,
-    history: History,
-    tool: Tool,
-    params: dict[str, Any],
-    outputs: list[tuple[str, str, str]],
-) -> Job:
-    """Queue a job whose parameters Nebula built itself (uploads); outputs are (name, label, ext)."""
-    job = Job(
-        user_id=actor.user_id,
-        session_id=actor.session_id,
-        history_id=history.id,
-        tool_id=tool.id,
-        tool_version=tool.version,
-        params=params,
-        state=JobState.NEW,
-    )
-    session.add(job)
-    items = create_items(session, history, [(label, ext) for _, label, ext in outputs])
-    for (name, _, _), item in zip(outputs, items, strict=True):
-        job.outputs.append(JobOutput(name=name, history_item=item))
-    session.flush()
     logger.info(
         "job %s created: tool %s, history %s, user %s", job.id, tool.id, history.id, actor.user_id
     )

@@ -6,8 +6,8 @@ job in its own process instead, as the job's child would have: in the job's work
 directory, with stdout and stderr in the job's files, the job's environment, argv and
 memory limit. After the job it puts its own state back and waits for the next one.
 
-A worker is the leader of its own process group, so killing a job (a cancel, the wall-
-time limit) kills the worker, and the server starts another. A worker whose job raised
+A worker is the leader of its own process group, so killing a job (a cancel, the
+wall-time limit) kills the worker, and the server starts another. A worker whose job raised
 an unexpected exception ends after reporting it, and every worker ends after
 `JOBS_PER_WORKER` jobs, so that no job inherits what an earlier one left behind.
 """
@@ -31,7 +31,7 @@ _PEAK_RESET = "/proc/self/clear_refs"
 
 
 def leave_fork_server() -> None:
-    """In a process forked from the fork server: a session of its own and default signals."""
+    """Give a process forked from the fork server a session of its own and default signals."""
     os.setsid()
     signal.set_wakeup_fd(-1)
     for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):

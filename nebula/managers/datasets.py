@@ -60,32 +60,10 @@ def list_items(
 def create_items(
     session: Session, history: History, specs: Sequence[tuple[str, str]], dbkey: str = "?"
 ) -> list[HistoryItem]:
-    """Create queued datasets named and typed by `specs` (name, extension), with fresh hids."""
-    hids = next_hids(session, history.id, len(specs))
-    items = []
-    for hid, (name, extension) in zip(hids, specs, strict=True):
-        dataset = Dataset(object_key=new_object_key(), state=DatasetState.QUEUED)
-        item = HistoryItem(
-            history=history,
-            dataset=dataset,
-            hid=hid,
-            name=name,
-            extension=extension,
-            dbkey=dbkey,
-            metadata_={},
-        )
-        session.add(item)
-        items.append(item)
-    session.flush()
-    return items
+    """Create queued datasets named and typed by `specs` (name, extension), with fresh hids.
 
-
-def add_items(
-    session: Session, history: History, specs: Sequence[tuple[str, str]], dbkey: str = "?"
-) -> list[HistoryItem]:
-    """Create queued datasets as create_items does, writing each row with its own INSERT.
-
-    Tool requests, the hottest path, use it: the items come back loaded and need no flush.
+    Each row is written at once with its own INSERT, because tool requests, the hottest
+    path, create items: they come back loaded and need no flush.
     """
     hids = next_hids(session, history.id, len(specs))
     items = []
