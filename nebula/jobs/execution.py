@@ -185,6 +185,26 @@ class _Watchdog:
 _watchdog = _Watchdog()
 
 
+def prepare_directory(directory: JobDirectory, config_files: dict[str, str]) -> None:
+    """Give a job a fresh working directory with its configfiles written in it.
+
+    A process of an earlier attempt of the job that still runs on this host (its worker was
+    killed mid-job, or its handler died) is killed first: the new attempt must not share
+    the directory with it.
+    """
+    try:
+        identity = directory.process_file.read_text().strip()
+    except FileNotFoundError:
+        identity = None
+    pid = job_process_alive(identity, directory.working) if identity else None
+    if pid is not None:
+        kill_process_group(pid)
+        logger.warning("job %s: killed process %s of an earlier attempt", directory.root.name, pid)
+    directory.create_fresh()
+    for path, text in config_files.items():
+        Path(path).write_text(text, encoding="utf-8")
+
+
 def kill_process_group(pgid: int) -> None:
     """Send SIGKILL to a job's process group; a group that is already gone is fine."""
     try:

@@ -9,6 +9,7 @@ each output.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -21,12 +22,15 @@ logger = logging.getLogger(__name__)
 
 INFO_MAX_CHARS = 2000
 
-_JOB_ROW = select(Job.state, Job.tool_id, Job.user_id).where(Job.id == bindparam("job_id"))
-_JOB_ROW_FOR_UPDATE = _JOB_ROW.with_for_update()
+_JOB_ROWS = select(Job.id, Job.state, Job.tool_id, Job.user_id).where(
+    Job.id.in_(bindparam("job_ids", expanding=True))
+)
+# Locked in id order, so that two handlers recording overlapping jobs cannot deadlock.
+_JOB_ROWS_FOR_UPDATE = _JOB_ROWS.order_by(Job.id).with_for_update()
 _JOB_OUTPUTS = (
-    select(JobOutput.name, HistoryItem.id, HistoryItem.dataset_id)
+    select(JobOutput.job_id, JobOutput.name, HistoryItem.id, HistoryItem.dataset_id)
     .join(HistoryItem, HistoryItem.id == JobOutput.history_item_id)
-    .where(JobOutput.job_id == bindparam("job_id"))
+    .where(JobOutput.job_id.in_(bindparam("job_ids", expanding=True)))
 )
 
 # The statements of the common end are built once, on the tables rather than the mapped
@@ -70,57 +74,80 @@ _DATASET_OK = (
 
 
 def record_report(session: Session, report: JobReport) -> JobState | None:
-    """Write a finished job's report; return its final state, or None if it was not running.
+    """Write a finished job's report; return its final state, or None if it was not running."""
+    return record_reports(session, [report])[0]
 
-    The common case, a running job that ended, is written with a few statements rather
-    than through loaded objects, because it happens once per job on the hottest path.
+
+def record_reports(session: Session, reports: list[JobReport]) -> list[JobState | None]:
+    """Write finished jobs' reports; return each one's final state, None for a job not running.
+
+    The common case, running jobs that ended ok, is written with a few statements for all
+    of them together rather than through loaded objects, because it happens once per job
+    on the hottest path. A job reported twice in one call is recorded once.
     """
-    row = session.execute(_job_row_query(session), {"job_id": report.job_id}).first()
-    if row is None or row.state not in (JobState.RUNNING, JobState.DELETING):
-        return None
-    state, tool_id, user_id = row
-
-    end_time = utcnow()
-    session.execute(
-        _ADD_METRIC,
-        [
-            {"job_id": report.job_id, "name": name, "value": float(value)}
-            for name, value in (
-                ("runtime_seconds", report.runtime_seconds),
-                ("cpu_seconds", report.cpu_seconds),
-                ("peak_memory_bytes", report.peak_memory_bytes),
-            )
-        ],
-    )
-    ended = {
-        "exit_code": report.exit_code,
-        "stdout": report.stdout,
-        "stderr": report.stderr,
-        "end_time": end_time,
+    rows = {
+        row.id: row
+        for row in session.execute(_jobs_query(session), {"job_ids": [r.job_id for r in reports]})
     }
-    if state == JobState.DELETING or not report.ok:
-        job = _lock_job(session, report.job_id)
-        assert job is not None
-        for key, value in ended.items():
-            setattr(job, key, value)
-        if state == JobState.DELETING:
-            mark_cancelled(job)
+    end_time = utcnow()
+    states: list[JobState | None] = []
+    ended_ok: list[JobReport] = []
+    for report in reports:
+        row = rows.pop(report.job_id, None)
+        if row is None or row.state not in (JobState.RUNNING, JobState.DELETING):
+            states.append(None)
+        elif row.state == JobState.RUNNING and report.ok:
+            ended_ok.append(report)
+            states.append(JobState.OK)
+            _log_end(report.job_id, JobState.OK, row.tool_id, row.user_id, report)
         else:
-            _fail(job, report.info or "the job failed")
-        _log_end(job.id, job.state, job.tool_id, job.user_id, report)
-        return job.state
+            states.append(_record_other_end(session, report, end_time))
 
-    _store_outputs(session, report)
-    session.execute(
-        _END_OK,
-        {
-            "job_id": report.job_id,
-            "job_info": report.info,
-            **{f"job_{key}": value for key, value in ended.items()},
-        },
-    )
-    _log_end(report.job_id, JobState.OK, tool_id, user_id, report)
-    return JobState.OK
+    recorded = [report for report, state in zip(reports, states, strict=True) if state]
+    if recorded:
+        session.execute(_ADD_METRIC, [metric for report in recorded for metric in _metrics(report)])
+    if ended_ok:
+        _store_outputs(session, ended_ok)
+        session.execute(_END_OK, [_ok_values(report, end_time) for report in ended_ok])
+    return states
+
+
+def _record_other_end(session: Session, report: JobReport, end_time: datetime) -> JobState:
+    """Record the end of a job that failed or was being cancelled, through its loaded object."""
+    job = _lock_job(session, report.job_id)
+    assert job is not None
+    job.exit_code = report.exit_code
+    job.stdout = report.stdout
+    job.stderr = report.stderr
+    job.end_time = end_time
+    if job.state == JobState.DELETING:
+        mark_cancelled(job)
+    else:
+        _fail(job, report.info or "the job failed")
+    _log_end(job.id, job.state, job.tool_id, job.user_id, report)
+    return job.state
+
+
+def _metrics(report: JobReport) -> list[dict[str, object]]:
+    return [
+        {"job_id": report.job_id, "name": name, "value": float(value)}
+        for name, value in (
+            ("runtime_seconds", report.runtime_seconds),
+            ("cpu_seconds", report.cpu_seconds),
+            ("peak_memory_bytes", report.peak_memory_bytes),
+        )
+    ]
+
+
+def _ok_values(report: JobReport, end_time: datetime) -> dict[str, object]:
+    return {
+        "job_id": report.job_id,
+        "job_info": report.info,
+        "job_exit_code": report.exit_code,
+        "job_stdout": report.stdout,
+        "job_stderr": report.stderr,
+        "job_end_time": end_time,
+    }
 
 
 def fail_job(session: Session, job_id: int, message: str) -> None:
@@ -150,31 +177,40 @@ def _fail(job: Job, message: str) -> None:
         job_output.history_item.dataset.state = DatasetState.ERROR
 
 
-def _store_outputs(session: Session, report: JobReport) -> None:
-    """Type, describe and mark ok each output item of a successful job."""
-    by_name = {output.name: output for output in report.outputs}
-    for name, item_id, dataset_id in session.execute(_JOB_OUTPUTS, {"job_id": report.job_id}):
-        stored = by_name[name]
-        session.execute(
-            _DESCRIBE_ITEM,
+def _store_outputs(session: Session, reports: list[JobReport]) -> None:
+    """Type, describe and mark ok each output item of jobs that ended ok."""
+    by_job = {report.job_id: report for report in reports}
+    described, renamed, stored = [], [], []
+    for job_id, name, item_id, dataset_id in session.execute(
+        _JOB_OUTPUTS, {"job_ids": list(by_job)}
+    ):
+        report = by_job[job_id]
+        output = next(output for output in report.outputs if output.name == name)
+        described.append(
             {
                 "item_id": item_id,
-                "item_extension": stored.ext,
-                "item_metadata": stored.metadata,
-                "item_peek": stored.peek,
-                "item_info": (stored.info or report.info or "")[:INFO_MAX_CHARS] or None,
-            },
+                "item_extension": output.ext,
+                "item_metadata": output.metadata,
+                "item_peek": output.peek,
+                "item_info": (output.info or report.info or "")[:INFO_MAX_CHARS] or None,
+            }
         )
-        if stored.dataset_name:
-            session.execute(_RENAME_ITEM, {"item_id": item_id, "item_name": stored.dataset_name})
-        session.execute(
-            _DATASET_OK,
+        if output.dataset_name:
+            renamed.append({"item_id": item_id, "item_name": output.dataset_name})
+        stored.append(
             {
                 "dataset_id": dataset_id,
-                "dataset_size": stored.size,
-                "dataset_checksum": stored.checksum,
-            },
+                "dataset_size": output.size,
+                "dataset_checksum": output.checksum,
+            }
         )
+    for statement, values in (
+        (_DESCRIBE_ITEM, described),
+        (_RENAME_ITEM, renamed),
+        (_DATASET_OK, stored),
+    ):
+        if values:
+            session.execute(statement, values)
 
 
 def _log_end(
@@ -191,11 +227,11 @@ def _log_end(
     )
 
 
-def _job_row_query(session: Session):  # type: ignore[no-untyped-def]
-    """Return the query for the job's state, tool and user; on PostgreSQL it locks the row."""
+def _jobs_query(session: Session):  # type: ignore[no-untyped-def]
+    """Return the query for the jobs' states, tools and users; on PostgreSQL it locks the rows."""
     if session.get_bind().dialect.name == "postgresql":
-        return _JOB_ROW_FOR_UPDATE
-    return _JOB_ROW
+        return _JOB_ROWS_FOR_UPDATE
+    return _JOB_ROWS
 
 
 def _lock_job(session: Session, job_id: int) -> Job | None:

@@ -35,9 +35,11 @@ import sys
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nebula.datatypes import default_registry
 from nebula.jobs.execution import (
     FORK_SERVER_MODULE,
     ExecutionResult,
@@ -46,13 +48,14 @@ from nebula.jobs.execution import (
     wall_time_limit,
 )
 from nebula.jobs.jobworker import REUSABLE_ENTRIES, leave_fork_server, run_entry, serve_jobs
-from nebula.jobs.spec import JobSpec
+from nebula.jobs.spec import JobSpec, OutputReport
 from nebula.jobs.workdir import JobDirectory
 
 logger = logging.getLogger(__name__)
 
-PRELOADED_MODULES = ("nebula.ops.cli", "nebula.jobs.upload_action")
-ALLOWED_ENTRIES = frozenset(PRELOADED_MODULES)
+ALLOWED_ENTRIES = frozenset({"nebula.ops.cli", "nebula.jobs.upload_action"})
+# Job workers also describe outputs, with the built-in datatypes.
+PRELOADED_MODULES = (*sorted(ALLOWED_ENTRIES), "nebula.jobs.outputs")
 START_TIMEOUT = 30.0
 _ORPHAN_CHECK_SECONDS = 1.0
 
@@ -109,7 +112,34 @@ class ForkServer:
         on_start: Any = None,
     ) -> ExecutionResult:
         """Run the spec's entry in a forked child; same signature as execute_script."""
+        result, _ = self._exchange(_job_request(spec, directory, env), spec, handle, on_start)
+        return result
+
+    def run_in_worker(
+        self, spec: JobSpec, directory: JobDirectory, env: dict[str, str], handle: RunningProcess
+    ) -> WorkerRun:
+        """Have a job worker prepare the job's directory, run the job and describe its outputs.
+
+        The spec's entry must be one that job workers run (`runs_in_worker`).
+        """
         request = _job_request(spec, directory, env)
+        request["job_dir"] = str(directory.root)
+        request["config_files"] = spec.config_files
+        request["outputs"] = [[output.name, output.ext] for output in spec.outputs]
+        result, ended = self._exchange(request, spec, handle, None)
+        outputs = ended.get("outputs")
+        return WorkerRun(
+            result=result,
+            stdout=ended.get("stdout"),
+            stderr=ended.get("stderr"),
+            outputs=None if outputs is None else [OutputReport(**output) for output in outputs],
+            output_error=ended.get("output_error"),
+        )
+
+    def _exchange(
+        self, request: dict[str, Any], spec: JobSpec, handle: RunningProcess, on_start: Any
+    ) -> tuple[ExecutionResult, dict[str, Any]]:
+        """Send a job to the server and wait for its end; return the result and the last message."""
         started = time.monotonic()
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             try:
@@ -128,7 +158,7 @@ class ForkServer:
             # reach it once the connection closes.
             handle.release()
 
-        return ExecutionResult(
+        result = ExecutionResult(
             exit_code=os.waitstatus_to_exitcode(int(ended["status"])),
             runtime_seconds=time.monotonic() - started,
             cpu_seconds=float(ended["cpu"]),
@@ -136,6 +166,29 @@ class ForkServer:
             timed_out=timed_out.is_set(),
             killed=handle.kill_requested.is_set(),
         )
+        return result, ended
+
+
+@dataclass(frozen=True)
+class WorkerRun:
+    """A job run by a job worker: how it ended, its streams' tails and its described outputs.
+
+    A worker that ended mid-job (killed, or crashed) sends none of the optional parts:
+    they are None, and the caller reads the files instead.
+    """
+
+    result: ExecutionResult
+    stdout: str | None
+    stderr: str | None
+    outputs: list[OutputReport] | None
+    output_error: str | None
+
+
+def runs_in_worker(spec: JobSpec) -> bool:
+    """Tell whether a job worker, rather than a child forked for it, runs the spec's entry."""
+    if spec.entry is None or spec.upload_params is not None:
+        return False
+    return spec.entry[0] in REUSABLE_ENTRIES
 
 
 def fork_execute(
@@ -173,6 +226,7 @@ def serve(socket_path: str) -> None:
     for module in PRELOADED_MODULES:
         importlib.import_module(module)
     _preload_operations()
+    default_registry()
     # Moves the preloaded objects out of the collector's reach. Otherwise a full collection
     # in a job's child writes to the header of every one of them, and so copies most of the
     # heap pages that the child shares with this server.

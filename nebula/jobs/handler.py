@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.jobs import heartbeat
@@ -30,6 +30,10 @@ _INPUT_CHECK_INTERVAL = 1.0
 # The shortest time from the start of one scheduling round to the start of the next.
 _MIN_ROUND_SECONDS = 0.05
 _HELD_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DELETING)
+# Built once, since every scheduling round runs it.
+_DELETING = select(Job.id).where(
+    Job.state == JobState.DELETING, Job.handler == bindparam("handler")
+)
 
 
 class Runner(Protocol):
@@ -159,9 +163,7 @@ class JobHandler:
                 self._idle_owners.clear()
                 for job_id in fail_jobs_with_failed_inputs(session):
                     _fail_for_inputs(session, job_id)
-            deleting = session.scalars(
-                select(Job.id).where(Job.state == JobState.DELETING, Job.handler == self.handler_id)
-            ).all()
+            deleting = session.scalars(_DELETING, {"handler": self.handler_id}).all()
             claimed = claim_jobs(
                 session,
                 self.handler_id,

@@ -14,6 +14,7 @@ an unexpected exception ends after reporting it, and every worker ends after
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -22,7 +23,13 @@ import signal
 import socket
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
+
+from nebula.datatypes import default_registry
+from nebula.jobs.execution import prepare_directory, process_identity
+from nebula.jobs.outputs import OutputError, describe_outputs
+from nebula.jobs.workdir import STREAM_TAIL_BYTES, JobDirectory, read_tail
 
 # Only Nebula's own operations: pure functions of their files, which keep no state.
 REUSABLE_ENTRIES = frozenset({"nebula.ops.cli"})
@@ -41,18 +48,36 @@ def leave_fork_server() -> None:
 def serve_jobs(channel: socket.socket) -> None:
     """Run the jobs that arrive on `channel`, one JSON line each, until it closes; never returns."""
     leave_fork_server()
+    identity = process_identity(os.getpid())
     reader = channel.makefile("rb")
     for number in range(1, JOBS_PER_WORKER + 1):
         line = reader.readline()
         if not line:
             break
-        result = run_job_here(json.loads(line))
+        result = _run_request(json.loads(line), identity)
         # The server must know before it picks this worker for another job.
         result["retire"] = result["retire"] or number == JOBS_PER_WORKER
         channel.sendall(json.dumps(result).encode() + b"\n")
         if result["retire"]:
             break
     os._exit(0)
+
+
+def _run_request(request: dict[str, Any], identity: str) -> dict[str, Any]:
+    """Run one job; when the request names its directory, prepare it first and collect after."""
+    if not request.get("job_dir"):
+        return run_job_here(request)
+    directory = JobDirectory(Path(request["job_dir"]))
+    try:
+        prepare_directory(directory, request.get("config_files") or {})
+        # Recovery finds the job's process here, as it does for a job run by bash.
+        directory.process_file.write_text(identity)
+    except OSError as exc:
+        return _unprepared(directory, exc)
+    result = run_job_here(request)
+    if not result["retire"]:
+        result.update(_collect(request, directory, result["status"]))
+    return result
 
 
 def run_job_here(request: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +122,40 @@ def run_job_here(request: dict[str, Any]) -> dict[str, Any]:
         "maxrss": _peak_memory_kb() or after.ru_maxrss,
         "retire": retire,
     }
+
+
+def _unprepared(directory: JobDirectory, exc: OSError) -> dict[str, Any]:
+    """The result of a job whose working directory could not be made: exit code 1 and why."""
+    return {
+        "status": 1 << 8,
+        "cpu": 0.0,
+        "maxrss": 0,
+        "retire": False,
+        "stdout": "",
+        "stderr": f"could not prepare the working directory {directory.root}: {exc.strerror or exc}",
+    }
+
+
+def _collect(request: dict[str, Any], directory: JobDirectory, status: int) -> dict[str, Any]:
+    """Read the tails of a finished job's streams and, when it exited 0, describe its outputs.
+
+    Describing here spares the handler's process, which serves every job, the reading of
+    each output; a job that failed keeps its outputs undescribed, as they will not be stored.
+    """
+    collected: dict[str, Any] = {
+        "stdout": read_tail(directory.stdout, STREAM_TAIL_BYTES),
+        "stderr": read_tail(directory.stderr, STREAM_TAIL_BYTES),
+    }
+    if status != 0:
+        return collected
+    declared = [(name, ext) for name, ext in request.get("outputs") or []]
+    try:
+        outputs = describe_outputs(declared, directory, default_registry())
+    except OutputError as exc:
+        collected["output_error"] = str(exc)
+    else:
+        collected["outputs"] = [dataclasses.asdict(output) for output in outputs]
+    return collected
 
 
 def run_entry(request: dict[str, Any]) -> int:

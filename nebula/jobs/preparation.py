@@ -1,4 +1,9 @@
-"""Turning a claimed job row into a JobSpec: the command line and where outputs go."""
+"""Turning a claimed job row into a JobSpec: the command line and where outputs go.
+
+Claimed jobs are read with three plain queries (jobs, inputs, outputs) rather than loaded
+as mapped objects, because every job passes through here once and the ORM's loading cost
+more than the rest of preparing it.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,16 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from nebula.errors import NotFound
 from nebula.jobs.creation import FORMATS_PENDING
 from nebula.jobs.spec import JobSpec, OutputSpec
 from nebula.jobs.workdir import JobDirectory
-from nebula.model import HistoryItem, Job, JobInput, JobOutput
+from nebula.model import Dataset, HistoryItem, Job, JobInput, JobOutput, JobState
 from nebula.objectstore import ObjectStore
 from nebula.tools import Tool, ToolBox
 from nebula.tools.state import DatasetInfo, ToolState
@@ -30,9 +37,90 @@ OPS_MODULE = "nebula.ops.cli"
 UPLOAD_MODULE = "nebula.jobs.upload_action"
 
 
+
+@dataclass(frozen=True)
+class JobFile:
+    """An input or output dataset of a claimed job, as preparing the job needs it."""
+
+    name: str
+    """The tool parameter (input) or output name."""
+    ext: str
+    metadata: dict[str, Any]
+    item_name: str
+    object_key: str
+    dataset_id: int
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A claimed job's row with its inputs and outputs."""
+
+    id: int
+    state: JobState
+    handler: str | None
+    user_id: int | None
+    tool_id: str
+    params: dict[str, Any]
+    inputs: list[JobFile]
+    outputs: list[JobFile]
+
+
+_JOBS = select(Job.id, Job.state, Job.handler, Job.user_id, Job.tool_id, Job.params).where(
+    Job.id.in_(bindparam("job_ids", expanding=True))
+)
+
+
+def _files_query(link: type[JobInput] | type[JobOutput]):  # type: ignore[no-untyped-def]
+    return (
+        select(
+            link.job_id,
+            link.name,
+            HistoryItem.extension,
+            HistoryItem.metadata_,
+            HistoryItem.name,
+            Dataset.object_key,
+            Dataset.id,
+        )
+        .join(HistoryItem, HistoryItem.id == link.history_item_id)
+        .join(Dataset, Dataset.id == HistoryItem.dataset_id)
+        .where(link.job_id.in_(bindparam("job_ids", expanding=True)))
+        .order_by(link.id)
+    )
+
+
+_INPUTS = _files_query(JobInput)
+_OUTPUTS = _files_query(JobOutput)
+
+
+def load_claimed_jobs(session: Session, job_ids: list[int]) -> dict[int, ClaimedJob]:
+    """Read the jobs with their inputs and outputs, by id; missing ids are left out."""
+    parameters = {"job_ids": job_ids}
+    files: dict[str, dict[int, list[JobFile]]] = {"inputs": {}, "outputs": {}}
+    for kind, query in (("inputs", _INPUTS), ("outputs", _OUTPUTS)):
+        for job_id, name, ext, metadata, item_name, key, dataset_id in session.execute(
+            query, parameters
+        ):
+            files[kind].setdefault(job_id, []).append(
+                JobFile(name, ext, metadata or {}, item_name, key, dataset_id)
+            )
+    return {
+        row.id: ClaimedJob(
+            id=row.id,
+            state=row.state,
+            handler=row.handler,
+            user_id=row.user_id,
+            tool_id=row.tool_id,
+            params=row.params or {},
+            inputs=files["inputs"].get(row.id, []),
+            outputs=files["outputs"].get(row.id, []),
+        )
+        for row in session.execute(_JOBS, parameters)
+    }
+
+
 def build_job_spec(
     session: Session,
-    job: Job,
+    job: ClaimedJob,
     toolbox: ToolBox,
     store: ObjectStore,
     job_working_dir: Path,
@@ -42,14 +130,14 @@ def build_job_spec(
     """Render the job's command; input paths come from the object store, outputs go to the job directory."""
     directory = JobDirectory.for_job(job_working_dir, job.id)
     if job.params.get(FORMATS_PENDING):
-        _check_detected_formats(job, toolbox.get(job.tool_id))
+        mapped = session.scalar(select(Job).where(Job.id == job.id).options(*JOB_WITH_DATASETS))
+        assert mapped is not None
+        _check_detected_formats(mapped, toolbox.get(job.tool_id))
+        session.flush()
+        job = load_claimed_jobs(session, [job.id])[job.id]
     outputs = [
-        OutputSpec(
-            name=job_output.name,
-            object_key=job_output.history_item.dataset.object_key,
-            ext=job_output.history_item.extension,
-        )
-        for job_output in job.outputs
+        OutputSpec(name=output.name, object_key=output.object_key, ext=output.ext)
+        for output in job.outputs
     ]
     config_files: dict[str, str] = {}
     if job.tool_id == UPLOAD_TOOL_ID:
@@ -149,7 +237,7 @@ def _check_detected_formats(job: Job, tool: Tool) -> None:
 
 
 def _tool_command(
-    job: Job,
+    job: ClaimedJob,
     tool: Tool,
     store: ObjectStore,
     directory: JobDirectory,
@@ -158,20 +246,20 @@ def _tool_command(
 ) -> str:
     state = ToolState.from_json(job.params)
     references = dict(state.data_inputs())
-    inputs = {}
-    for job_input in job.inputs:
-        item = job_input.history_item
-        inputs[job_input.name] = InputFile(
-            path=str(store.local_path(item.dataset.object_key)),
-            ext=item.extension,
-            metadata=dict(item.metadata_ or {}),
-            name=item.name,
+    inputs = {
+        job_input.name: InputFile(
+            path=str(store.local_path(job_input.object_key)),
+            ext=job_input.ext,
+            metadata=dict(job_input.metadata),
+            name=job_input.item_name,
             dataset_id=references.get(job_input.name, ""),
         )
+        for job_input in job.inputs
+    }
     outputs = {
         job_output.name: OutputFile(
             path=str(directory.output_path(job_output.name)),
-            ext=job_output.history_item.extension,
+            ext=job_output.ext,
             name=job_output.name,
         )
         for job_output in job.outputs

@@ -1,10 +1,9 @@
-"""Running a JobSpec where its files are: write the script, execute it, judge the result,
-store the outputs. Used by the local runner and by Celery workers alike."""
+"""Running a JobSpec where its files are: prepare its directory, execute it, judge the
+result, store the outputs. Used by the local runner and by Celery workers alike."""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -12,25 +11,29 @@ import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from nebula.datatypes import DatatypeRegistry
-from nebula.errors import DatatypeError
 from nebula.jobs.execution import (
     ExecutionResult,
     RunningProcess,
     execute_script,
-    job_process_alive,
-    kill_process_group,
+    prepare_directory,
     process_identity,
 )
+from nebula.jobs.outputs import OutputError, describe_outputs
 from nebula.jobs.spec import JobReport, JobSpec, OutputReport
-from nebula.jobs.workdir import JobDirectory, read_tail
+from nebula.jobs.workdir import STREAM_TAIL_BYTES, JobDirectory, read_tail
 from nebula.objectstore import ObjectStore
 from nebula.tools import Tool
 
+if TYPE_CHECKING:
+    from nebula.jobs.forkserver import ForkServer
+
+_Report = TypeVar("_Report", JobReport, OutputReport)
+
 logger = logging.getLogger(__name__)
 
-STREAM_TAIL_BYTES = 64 * 1024
 INFO_MAX_CHARS = 2000
 
 
@@ -49,10 +52,7 @@ def run_job(
     `executor` runs the command; by default a bash script in its own session.
     """
     directory = JobDirectory(Path(spec.job_dir))
-    _stop_earlier_attempt(directory)
-    directory.create_fresh()
-    for path, text in spec.config_files.items():
-        Path(path).write_text(text, encoding="utf-8")
+    prepare_directory(directory, spec.config_files)
     directory.script.write_text(_script(spec, directory))
     if spec.upload_params is not None:
         directory.params.write_text(json.dumps(spec.upload_params))
@@ -70,8 +70,66 @@ def run_job(
         handle=handle,
         on_start=_started,
     )
-    stdout = read_tail(directory.stdout, STREAM_TAIL_BYTES)
-    stderr = read_tail(directory.stderr, STREAM_TAIL_BYTES)
+    return conclude(
+        spec,
+        tool,
+        store,
+        directory,
+        result,
+        read_tail(directory.stdout, STREAM_TAIL_BYTES),
+        read_tail(directory.stderr, STREAM_TAIL_BYTES),
+        lambda: describe_outputs(_declared(spec), directory, datatypes),
+    )
+
+
+def run_job_in_worker(
+    spec: JobSpec,
+    tool: Tool | None,
+    store: ObjectStore,
+    datatypes: DatatypeRegistry,
+    handle: RunningProcess,
+    fork_server: ForkServer,
+) -> JobReport:
+    """Run a job of Nebula's own operations in a job worker of the fork server.
+
+    The worker prepares the working directory, runs the job, reads its streams and
+    describes its outputs, so this process only judges the result and stores the files.
+    Raises ForkServerUnavailable, before anything ran, when the server cannot be reached.
+    """
+    directory = JobDirectory(Path(spec.job_dir))
+    run = fork_server.run_in_worker(spec, directory, job_environment(spec.job_id), handle)
+
+    def described() -> list[OutputReport]:
+        if run.output_error is not None:
+            raise OutputError(run.output_error)
+        if run.outputs is not None:
+            return run.outputs
+        # The worker ended before it could describe them.
+        return describe_outputs(_declared(spec), directory, datatypes)
+
+    return conclude(
+        spec,
+        tool,
+        store,
+        directory,
+        run.result,
+        run.stdout if run.stdout is not None else read_tail(directory.stdout, STREAM_TAIL_BYTES),
+        run.stderr if run.stderr is not None else read_tail(directory.stderr, STREAM_TAIL_BYTES),
+        described,
+    )
+
+
+def conclude(
+    spec: JobSpec,
+    tool: Tool | None,
+    store: ObjectStore,
+    directory: JobDirectory,
+    result: ExecutionResult,
+    stdout: str,
+    stderr: str,
+    described: Callable[[], list[OutputReport]],
+) -> JobReport:
+    """Judge a finished job and, when it succeeded, store the outputs that `described` lists."""
     report = JobReport(
         job_id=spec.job_id,
         ok=False,
@@ -89,11 +147,16 @@ def run_job(
         return _replace(report, info=failure)
 
     try:
-        outputs = _store_outputs(spec, directory, store, datatypes, stdout)
+        outputs = described()
     except OutputError as exc:
         return _replace(report, info=str(exc))
+    keys = {output.name: output.object_key for output in spec.outputs}
+    stored = [
+        _replace(output, size=store.put(keys[output.name], directory.output_path(output.name)))
+        for output in outputs
+    ]
     return _replace(
-        report, ok=True, outputs=outputs, info=(stdout.strip()[:INFO_MAX_CHARS] or None)
+        report, ok=True, outputs=stored, info=(stdout.strip()[:INFO_MAX_CHARS] or None)
     )
 
 
@@ -107,26 +170,6 @@ def job_environment(job_id: int) -> dict[str, str]:
     env["GALAXY_SLOTS"] = "1"
     env.setdefault("HOME", "/tmp")
     return env
-
-
-def _stop_earlier_attempt(directory: JobDirectory) -> None:
-    """Kill the process of an earlier attempt of this job that still runs on this host.
-
-    A worker killed mid-job leaves its job's process running in its own session; the
-    redelivered job must not share the working directory with it.
-    """
-    try:
-        identity = directory.process_file.read_text().strip()
-    except FileNotFoundError:
-        return
-    pid = job_process_alive(identity, directory.working)
-    if pid is not None:
-        kill_process_group(pid)
-        logger.warning("job %s: killed process %s of an earlier attempt", directory.root.name, pid)
-
-
-class OutputError(Exception):
-    """An output is missing or cannot be typed."""
 
 
 def _script(spec: JobSpec, directory: JobDirectory) -> str:
@@ -162,60 +205,12 @@ def _judge(
     return None
 
 
-def _store_outputs(
-    spec: JobSpec,
-    directory: JobDirectory,
-    store: ObjectStore,
-    datatypes: DatatypeRegistry,
-    stdout: str,
-) -> list[OutputReport]:
-    overrides = _read_overrides(directory)
-    reports = []
-    for output in spec.outputs:
-        path = directory.output_path(output.name)
-        if not path.exists():
-            raise OutputError(f"the tool did not write its output '{output.name}'")
-        override = overrides.get(output.name, {})
-        try:
-            datatype = datatypes.get(override.get("ext") or output.ext)
-        except DatatypeError as exc:
-            raise OutputError(exc.message) from None
-        metadata = datatype.compute_metadata(path)
-        peek = datatype.make_peek(path)
-        checksum = "sha256:" + _sha256(path)
-        size = store.put(output.object_key, path)
-        reports.append(
-            OutputReport(
-                name=output.name,
-                ext=datatype.ext,
-                size=size,
-                checksum=checksum,
-                metadata=metadata,
-                peek=peek,
-                info=override.get("info"),
-                dataset_name=override.get("name"),
-            )
-        )
-    return reports
+def _declared(spec: JobSpec) -> list[tuple[str, str]]:
+    return [(output.name, output.ext) for output in spec.outputs]
 
 
-def _replace(report: JobReport, **changes: object) -> JobReport:
-    return dataclasses.replace(report, **changes)  # type: ignore[arg-type]
-
-
-def _read_overrides(directory: JobDirectory) -> dict[str, dict[str, str]]:
-    try:
-        return json.loads(directory.overrides.read_text())
-    except FileNotFoundError:
-        return {}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _replace(report: _Report, **changes: object) -> _Report:
+    return dataclasses.replace(report, **changes)  # type: ignore[type-var]
 
 
 def _last_line(text: str | None) -> str:

@@ -1,9 +1,10 @@
 """The move of claimed jobs to running, shared by every runner.
 
 Preparation and start are separate steps. A handler prepares every job it claimed in a
-round in one transaction, where one query loads them all. A job is marked running only
-when a runner really starts it, so that its start time, and with it the time it waited,
-stays true.
+round in one transaction, where one query loads them all. A job is marked running when
+its runner takes it: the Celery runner as it sends the job to the broker, the local
+runner in the preparing transaction for the jobs it starts at once or within a tenth of
+a second. The start time, and with it the time the job waited, stays true.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from nebula.errors import NebulaError
 from nebula.jobs.finish import fail_job, mark_cancelled
-from nebula.jobs.preparation import JOB_WITH_DATASETS, build_job_spec
+from nebula.jobs.preparation import build_job_spec, load_claimed_jobs
 from nebula.jobs.spec import JobSpec
 from nebula.model import Dataset, DatasetState, HistoryItem, Job, JobOutput, JobState
 from nebula.model.base import utcnow
@@ -95,17 +96,14 @@ def prepare_jobs(
     user; anything else is an internal error. A job cancelled since its claim
     is ended here, since no runner will see it.
     """
-    jobs = {
-        job.id: job
-        for job in session.scalars(
-            select(Job).where(Job.id.in_(job_ids)).options(*JOB_WITH_DATASETS)
-        )
-    }
+    jobs = load_claimed_jobs(session, job_ids)
     prepared = []
     for job_id in job_ids:
         job = jobs.get(job_id)
         if job is not None and job.state == JobState.DELETING:
-            mark_cancelled(job)
+            cancelled = session.get(Job, job_id)
+            assert cancelled is not None
+            mark_cancelled(cancelled)
             continue
         if job is None or job.state != JobState.QUEUED or job.handler is None:
             continue
@@ -127,7 +125,7 @@ def prepare_jobs(
             logger.exception("job %s: could not be prepared", job.id)
             fail_job(session, job.id, _INTERNAL_ERROR)
             continue
-        dataset_ids = [job_output.history_item.dataset_id for job_output in job.outputs]
+        dataset_ids = [output.dataset_id for output in job.outputs]
         prepared.append(PreparedJob(spec, dataset_ids, job.user_id, job.handler))
     return prepared
 

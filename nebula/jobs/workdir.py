@@ -6,6 +6,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+# How much of a job's stdout and stderr is kept: the end, where the errors are.
+STREAM_TAIL_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True)
 class JobDirectory:

@@ -3,6 +3,7 @@ as the command line would: same output bytes, streams and exit code."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -25,7 +26,7 @@ from nebula.jobs.execution import (
     process_identity,
 )
 from nebula.jobs.forkserver import ForkServer, ForkServerError
-from nebula.jobs.spec import JobSpec
+from nebula.jobs.spec import JobSpec, OutputSpec
 from nebula.jobs.workdir import JobDirectory
 from nebula.ops import cli
 
@@ -290,3 +291,80 @@ def test_client_leaving_early_leaves_server_running(fork_server: ForkServer, tmp
 
     assert after.exit_code == 0
     assert (tmp_path / "after.bed").stat().st_size > 0
+
+
+def _worker_spec(root: Path, entry: list[str], config_files: dict[str, str] | None = None) -> JobSpec:
+    return JobSpec(
+        job_id=7,
+        tool_id="gops_intersect_1",
+        job_dir=str(root),
+        command_line="",
+        outputs=[OutputSpec(name="output", object_key="dataset_7.dat", ext="bed")],
+        wall_time=60,
+        entry=entry,
+        config_files=config_files or {},
+    )
+
+
+def test_worker_prepares_the_directory_and_describes_the_outputs(
+    fork_server: ForkServer, tmp_path: Path
+) -> None:
+    root = tmp_path / "job"
+    directory = JobDirectory(root)
+    root.mkdir()
+    (root / "left-by-an-earlier-attempt").write_text("old")
+    config = directory.working / "options.txt"
+    output = directory.output_path("output")
+    spec = _worker_spec(root, _intersect(str(output)), {str(config): "min=1\n"})
+
+    run = fork_server.run_in_worker(spec, directory, {}, RunningProcess())
+
+    assert run.result.exit_code == 0
+    assert not (root / "left-by-an-earlier-attempt").exists()
+    assert config.read_text() == "min=1\n"
+    assert (run.stdout, run.stderr, run.output_error) == ("", "", None)
+    assert run.outputs is not None
+    [described] = run.outputs
+    assert described.name == "output"
+    assert described.ext == "bed"
+    assert described.size == output.stat().st_size > 0
+    assert described.checksum == "sha256:" + hashlib.sha256(output.read_bytes()).hexdigest()
+    assert described.metadata["data_lines"] == len(output.read_text().splitlines())
+    assert described.peek.splitlines()[0] == output.read_text().splitlines()[0]
+    # Recovery finds the worker that ran the job through the job's process file.
+    identity = directory.process_file.read_text()
+    assert identified_process_alive(identity) is not None
+
+
+def test_worker_reports_a_missing_output(fork_server: ForkServer, tmp_path: Path) -> None:
+    root = tmp_path / "job"
+    elsewhere = tmp_path / "elsewhere.bed"
+    spec = _worker_spec(root, _intersect(str(elsewhere)))
+
+    run = fork_server.run_in_worker(spec, JobDirectory(root), {}, RunningProcess())
+
+    assert run.result.exit_code == 0
+    assert elsewhere.exists()
+    assert run.outputs is None
+    assert run.output_error == "the tool did not write its output 'output'"
+
+
+def test_worker_reports_a_directory_it_cannot_make(fork_server: ForkServer, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    root = blocker / "job"
+    spec = _worker_spec(root, _intersect(str(JobDirectory(root).output_path("output"))))
+
+    run = fork_server.run_in_worker(spec, JobDirectory(root), {}, RunningProcess())
+
+    assert run.result.exit_code == 1
+    assert run.stderr == f"could not prepare the working directory {root}: Not a directory"
+    # The worker goes on to the next job.
+    good = tmp_path / "job"
+    again = fork_server.run_in_worker(
+        _worker_spec(good, _intersect(str(JobDirectory(good).output_path("output")))),
+        JobDirectory(good),
+        {},
+        RunningProcess(),
+    )
+    assert again.result.exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nebula.datatypes import DatatypeRegistry
 from nebula.jobs.execution import ExecutionResult, RunningProcess, execute_script
-from nebula.jobs.finish import fail_job, mark_cancelled, record_report
-from nebula.jobs.forkserver import ForkServer, ForkServerUnavailable
+from nebula.jobs.finish import fail_job, mark_cancelled, record_reports
+from nebula.jobs.forkserver import ForkServer, ForkServerUnavailable, runs_in_worker
 from nebula.jobs.preparation import UPLOAD_TOOL_ID
-from nebula.jobs.running import run_job
-from nebula.jobs.spec import JobSpec
+from nebula.jobs.running import run_job, run_job_in_worker
+from nebula.jobs.spec import JobReport, JobSpec
 from nebula.jobs.transitions import (
     JobSettings,
     PreparedJob,
@@ -40,6 +41,9 @@ RUNNER_NAME = "local"
 # less than an idle handler's poll interval, so no queued job could have started sooner elsewhere.
 _QUEUE_SECONDS = 0.1
 _MAX_QUEUE_PER_SLOT = 16
+_INTERNAL_ERROR = (
+    "internal error while running the job; the administrators can find details in the server log"
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,12 @@ class LocalRunner:
         )
         if self._fork_server is not None:
             self._fork_server.start()
+        # Ended jobs wait here for the recorder thread; None tells it to stop.
+        self._ended: queue.SimpleQueue[_Ended | None] = queue.SimpleQueue()
+        self._recorder = threading.Thread(
+            target=self._record_ends, name="job-recorder", daemon=True
+        )
+        self._recorder.start()
 
     def free_slots(self) -> int:
         """Return how many more jobs this runner takes now: its free slots and a short queue."""
@@ -95,11 +105,12 @@ class LocalRunner:
             return set(self._active)
 
     def submit(self, job_ids: list[int]) -> None:
-        """Prepare claimed jobs in one transaction and hand them to the pool's threads.
+        """Prepare claimed jobs, mark them running in one transaction and hand them to the pool.
 
         A job beyond the free slots waits in the pool's queue only when its tool is known
-        to be short. Any other job goes back to the queue in the database, where another
-        handler with a free slot can claim it.
+        to be short, so it is marked running at most a tenth of a second early. Any other
+        job goes back to the queue in the database, where another handler with a free
+        slot can claim it.
         """
         with transaction(self._sessions) as session:
             prepared = prepare_jobs(session, job_ids, self._toolbox, self._store, self._settings)
@@ -111,12 +122,16 @@ class LocalRunner:
                     if room > 0 or self._runtimes.is_short(job.spec.tool_id, _QUEUE_SECONDS):
                         accepted.append(job)
                         room -= 1
-                        self._active[job.spec.job_id] = RunningProcess()
                     else:
                         released.append(job.spec.job_id)
             if released:
                 release_jobs(session, released, prepared[0].handler)
-        for job in accepted:
+            # A job cancelled since its claim stays out: the handler ends it in its next round.
+            started = [job for job in accepted if mark_running(session, job, RUNNER_NAME)]
+            with self._lock:
+                for job in started:
+                    self._active[job.spec.job_id] = RunningProcess()
+        for job in started:
             self._pool.submit(self._run_safely, job)
 
     def kill(self, job_id: int) -> bool:
@@ -142,70 +157,108 @@ class LocalRunner:
         for handle in handles:
             handle.kill()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._ended.put(None)
+        self._recorder.join()
         if self._fork_server is not None:
             self._fork_server.stop()
 
     def _run_safely(self, job: PreparedJob) -> None:
-        job_id = job.spec.job_id
         if self._stopping.is_set():
+            self._ended.put(_Ended(job, interrupted=True))
             return
         try:
-            self._run(job)
+            ended = self._run(job)
         except Exception:
-            logger.exception("job %s: unexpected error in the local runner", job_id)
-            with transaction(self._sessions) as session:
-                fail_job(
-                    session,
-                    job_id,
-                    "internal error while running the job; the administrators can find details in the server log",
-                )
-        finally:
-            with self._lock:
-                self._active.pop(job_id, None)
-                wake = self._capacity() - len(self._active) >= self._wake_at()
-            if wake and self.on_slot_free is not None:
-                self.on_slot_free()
+            logger.exception("job %s: unexpected error in the local runner", job.spec.job_id)
+            ended = _Ended(job)
+        self._ended.put(ended)
 
-    def _run(self, job: PreparedJob) -> None:
+    def _run(self, job: PreparedJob) -> _Ended:
         spec = job.spec
         handle = self._active[spec.job_id]
-        if not self._start(job, handle):
-            return
+        if handle.kill_requested.is_set():
+            return _Ended(job, cancelled=True)
 
         tool = None if spec.tool_id == UPLOAD_TOOL_ID else self._toolbox.get(spec.tool_id)
-        report = run_job(
-            spec,
-            tool,
-            self._store,
-            self._datatypes,
-            handle,
-            executor=self._execute,
-        )
+        report = None
+        if self._fork_server is not None and runs_in_worker(spec):
+            try:
+                report = run_job_in_worker(
+                    spec, tool, self._store, self._datatypes, handle, self._fork_server
+                )
+            except ForkServerUnavailable:
+                logger.warning(
+                    "job %s: fork server unavailable, restarting it and running the job with bash",
+                    spec.job_id,
+                )
+                self._fork_server.start()
+        if report is None:
+            report = run_job(
+                spec, tool, self._store, self._datatypes, handle, executor=self._execute
+            )
         if self._stopping.is_set():
             logger.warning(
                 "job %s interrupted by shutdown; it will be recovered on the next start",
                 spec.job_id,
             )
-            return
+            return _Ended(job, interrupted=True)
         self._runtimes.add(spec.tool_id, report.runtime_seconds)
+        return _Ended(job, report)
 
-        with transaction(self._sessions) as session:
-            state = record_report(session, report)
+    def _record_ends(self) -> None:
+        """Record ended jobs until shutdown, all that are waiting in one transaction.
+
+        With many short jobs the pool's threads would otherwise each wait for a write
+        transaction of their own, one per job.
+        """
+        write_first()
+        while True:
+            batch = [self._ended.get()]
+            while not self._ended.empty():
+                batch.append(self._ended.get_nowait())
+            ended = [entry for entry in batch if entry is not None]
+            if ended:
+                self._record(ended)
+            if len(ended) < len(batch):
+                return
+
+    def _record(self, ended: list[_Ended]) -> None:
+        try:
+            with transaction(self._sessions) as session:
+                states = _record_ends(session, ended)
+        except Exception:
+            # One end that cannot be written must not lose the others: each gets a
+            # transaction of its own.
+            logger.exception(
+                "recording %s ended jobs together failed; recording each alone", len(ended)
+            )
+            states = [self._record_alone(entry) for entry in ended]
+        for entry, state in zip(ended, states, strict=True):
+            self._clean_up(entry, state)
+
+    def _record_alone(self, entry: _Ended) -> JobState | None:
+        try:
+            with transaction(self._sessions) as session:
+                return _record_ends(session, [entry])[0]
+        except Exception:
+            logger.exception("job %s: its end could not be recorded", entry.job.spec.job_id)
+            with transaction(self._sessions) as session:
+                fail_job(session, entry.job.spec.job_id, _INTERNAL_ERROR)
+            return JobState.ERROR
+
+    def _clean_up(self, entry: _Ended, state: JobState | None) -> None:
+        """Remove what an ok job leaves behind, free its slot and wake the handler if due."""
+        spec = entry.job.spec
         if state == JobState.OK:
             if spec.upload_params is not None:
                 remove_staged_files(spec.upload_params)
             if not self.config.keep_successful_job_dirs:
                 JobDirectory(Path(spec.job_dir)).remove()
-
-    def _start(self, job: PreparedJob, handle: RunningProcess) -> bool:
-        """Mark a prepared job running; False when it was cancelled while it waited."""
-        with transaction(self._sessions) as session:
-            if not handle.kill_requested.is_set() and mark_running(session, job, RUNNER_NAME):
-                return True
-            cancelled = session.get(Job, job.spec.job_id)
-            if cancelled is not None and cancelled.state == JobState.DELETING:
-                mark_cancelled(cancelled)
-        return False
+        with self._lock:
+            self._active.pop(spec.job_id, None)
+            wake = self._capacity() - len(self._active) >= self._wake_at()
+        if wake and self.on_slot_free is not None:
+            self.on_slot_free()
 
     def _capacity(self) -> int:
         """Return the slots plus a queue of about a tenth of a second of work per slot.
@@ -236,6 +289,45 @@ class LocalRunner:
                 )
                 self._fork_server.start()
         return execute_script(spec, **arguments)
+
+
+@dataclass(frozen=True)
+class _Ended:
+    """A job that a pool thread is done with, waiting for its end to be recorded."""
+
+    job: PreparedJob
+    report: JobReport | None = None
+    """None, unless cancelled or interrupted: the runner failed unexpectedly."""
+    cancelled: bool = False
+    """Cancelled before it started: it never ran."""
+    interrupted: bool = False
+    """Stopped by the runner's shutdown: the next start recovers it, so nothing is recorded."""
+
+
+def _record_ends(session: Session, ended: list[_Ended]) -> list[JobState | None]:
+    """Record how jobs ended; return each one's final state (None: not ended ok or failed)."""
+    reports = [entry.report for entry in ended if entry.report is not None]
+    states = dict(
+        zip((report.job_id for report in reports), record_reports(session, reports), strict=True)
+    )
+    return [
+        _record_unreported(session, entry) if entry.report is None else states[entry.report.job_id]
+        for entry in ended
+    ]
+
+
+def _record_unreported(session: Session, entry: _Ended) -> JobState | None:
+    """Record a job that ended without a report: cancelled before it started, or an error."""
+    job_id = entry.job.spec.job_id
+    if entry.interrupted:
+        return None
+    if entry.cancelled:
+        job = session.get(Job, job_id)
+        if job is not None and job.state == JobState.DELETING:
+            mark_cancelled(job)
+        return None
+    fail_job(session, job_id, _INTERNAL_ERROR)
+    return JobState.ERROR
 
 
 class RecentRuntimes:
