@@ -9,21 +9,28 @@ X-CSRF-Token header. An API key is never sent implicitly and needs no such token
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from functools import partial
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from nebula.app import NebulaApp
 from nebula.errors import AuthenticationRequired, PermissionDenied
 from nebula.managers.actors import Actor
 from nebula.managers.sessions import actor_for, find_session
 from nebula.managers.users import user_for_api_key
+from nebula.model.database import transaction
 from nebula.web.ui.cookies import CSRF_HEADER, SAFE_METHODS, cookie_token, signer_of
 
 API_KEY_HEADER = "x-api-key"
 API_KEY_PARAMETER = "key"
+
+T = TypeVar("T")
+ResponseType = TypeVar("ResponseType", bound=Response)
 
 
 def get_nebula(request: Request) -> NebulaApp:
@@ -69,7 +76,12 @@ DbSession = Annotated[Session, Depends(_db_session, scope="function")]
 Nebula = Annotated[NebulaApp, Depends(_nebula)]
 
 
-def _actor(request: Request, session: DbSession) -> Actor:
+def authenticate_request(request: Request, session: Session) -> Actor:
+    """Return the actor named by the request's API key or, failing that, its session cookie.
+
+    Raises AuthenticationRequired when neither is valid, and PermissionDenied when an
+    unsafe request authenticated by the cookie lacks the session's CSRF token.
+    """
     key = request.headers.get(API_KEY_HEADER) or request.query_params.get(API_KEY_PARAMETER)
     if key:
         user = user_for_api_key(session, key)
@@ -82,15 +94,52 @@ def _actor(request: Request, session: DbSession) -> Actor:
     raise AuthenticationRequired("authentication required: send your API key in the x-api-key header or the key parameter")
 
 
+def _actor(request: Request, session: DbSession) -> Actor:
+    return authenticate_request(request, session)
+
+
 async def check_credentials(request: Request) -> None:
     """Raise as the actor dependency would, using a session of its own that ends at once."""
+    await run_in_session(request, partial(authenticate_request, request))
+
+
+async def run_in_session(request: Request, work: Callable[[Session], T]) -> T:
+    """Call `work` with a new session in one trip to the thread pool, then commit and close it.
+
+    An error from `work` or from the commit rolls the transaction back and propagates.
+    The session takes one of the `session_slots` that `_db_session` takes, because a
+    thread waiting here for SQLite's write turn or a pooled connection would otherwise
+    occupy a thread that a request holding a session needs in order to finish.
+    """
     async with request.app.state.session_slots:
-        await run_in_threadpool(_check_credentials, request)
+        return await run_in_threadpool(_call_in_transaction, get_nebula(request), work)
 
 
-def _check_credentials(request: Request) -> None:
-    with get_nebula(request).session_factory() as session:
-        _actor(request, session)
+def _call_in_transaction(nebula: NebulaApp, work: Callable[[Session], T]) -> T:
+    with transaction(nebula.session_factory) as session:
+        return work(session)
+
+
+def wake_handler(request: Request) -> None:
+    """Have the in-process job handler, if any, look for new jobs now.
+
+    Call it only after the commit, because a handler that looked earlier would not find
+    the new job before its next poll.
+    """
+    wake = getattr(request.app.state, "wake_handler", None)
+    if wake is not None:
+        wake()
+
+
+def wake_handler_after(response: ResponseType, request: Request) -> ResponseType:
+    """Wake the in-process job handler once `response` is sent, when the request's session has committed."""
+
+    async def wake() -> None:
+        # A coroutine runs in the event loop; a plain function would cost a thread-pool trip.
+        wake_handler(request)
+
+    response.background = BackgroundTask(wake)
+    return response
 
 
 def _cookie_actor(request: Request, session: Session) -> Actor | None:

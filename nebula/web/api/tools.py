@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -21,7 +23,14 @@ from nebula.managers.uploads import UPLOAD_TOOL_ID, UploadItem, UploadStaging, q
 from nebula.model import Job
 from nebula.web.api.params import decode_id, parse_bool
 from nebula.web.api.uploads import check_upload_owner
-from nebula.web.deps import CurrentActor, DbSession, Nebula, check_credentials
+from nebula.web.deps import (
+    Nebula,
+    authenticate_request,
+    check_credentials,
+    get_nebula,
+    run_in_session,
+    wake_handler,
+)
 from nebula.web.serializers import item_detail, job_summary
 
 logger = logging.getLogger(__name__)
@@ -39,7 +48,7 @@ class ToolRequest:
     files: dict[str, tuple[Path, str]] = field(default_factory=dict)
 
 
-async def read_tool_request(request: Request, nebula: Nebula) -> ToolRequest:
+async def read_tool_request(request: Request, nebula: NebulaApp) -> ToolRequest:
     """Parse a JSON or multipart body; attached files are streamed into the staging folder.
 
     No database session is held while the body arrives, since a slow client would keep
@@ -71,9 +80,6 @@ async def read_tool_request(request: Request, nebula: Nebula) -> ToolRequest:
     return parsed
 
 
-ToolRequestBody = Annotated[ToolRequest, Depends(read_tool_request)]
-
-
 @router.get("/api/tools")
 def list_tools(
     nebula: Nebula, in_panel: str | None = None, q: str | None = None, tool_id: str | None = None
@@ -101,10 +107,28 @@ def show_tool(tool_id: str, nebula: Nebula, io_details: str | None = None) -> di
     return tool.to_dict(io_details=bool(parse_bool(io_details, "io_details", default=False)))
 
 
-@router.post("/api/tools")
-def run_tool(
-    body: ToolRequestBody, actor: CurrentActor, session: DbSession, nebula: Nebula, request: Request
-) -> dict[str, Any]:
+# POST /api/tools is the busiest request, so it and fetch do all their database work in one
+# trip to the thread pool and write their JSON themselves. `response_model` is only for the
+# OpenAPI document, because FastAPI (0.165) sends a returned Response without validating it.
+@router.post("/api/tools", response_model=dict[str, Any])
+async def run_tool(request: Request) -> Response:
+    body = await read_tool_request(request, get_nebula(request))
+    response = await run_in_session(request, partial(_run_tool, request, body))
+    wake_handler(request)
+    return response
+
+
+@router.post("/api/tools/fetch", response_model=dict[str, Any])
+async def fetch(request: Request) -> Response:
+    body = await read_tool_request(request, get_nebula(request))
+    response = await run_in_session(request, partial(_fetch, request, body))
+    wake_handler(request)
+    return response
+
+
+def _run_tool(request: Request, body: ToolRequest, session: Session) -> JSONResponse:
+    actor = authenticate_request(request, session)
+    nebula = get_nebula(request)
     payload = body.payload
     tool_id = payload.get("tool_id")
     if not isinstance(tool_id, str) or not tool_id:
@@ -125,13 +149,12 @@ def run_tool(
         job = queue_upload(session, actor, history, tool, items, nebula.datatypes)
     else:
         job = create_tool_job(session, actor, history, tool, inputs, nebula.ids, nebula.datatypes)
-    return _job_response(session, job, nebula, request)
+    return _job_response(job, nebula)
 
 
-@router.post("/api/tools/fetch")
-def fetch(
-    body: ToolRequestBody, actor: CurrentActor, session: DbSession, nebula: Nebula, request: Request
-) -> dict[str, Any]:
+def _fetch(request: Request, body: ToolRequest, session: Session) -> JSONResponse:
+    actor = authenticate_request(request, session)
+    nebula = get_nebula(request)
     payload = body.payload
     history_id = payload.get("history_id")
     if not isinstance(history_id, str):
@@ -161,7 +184,7 @@ def fetch(
     job = queue_upload(
         session, actor, history, nebula.toolbox.get(UPLOAD_TOOL_ID), items, nebula.datatypes
     )
-    return _job_response(session, job, nebula, request)
+    return _job_response(job, nebula)
 
 
 def _fetch_item(
@@ -272,24 +295,22 @@ def _staged_file(
     )
 
 
-def _job_response(
-    session: Session, job: Job, nebula: NebulaApp, request: Request
-) -> dict[str, Any]:
-    wake = getattr(request.app.state, "wake_handler", None)
-    if wake is not None:
-        wake()
+def _job_response(job: Job, nebula: NebulaApp) -> JSONResponse:
     outputs = []
     for job_output in job.outputs:
         detail = item_detail(job_output.history_item, nebula.ids, job.id)
         detail["output_name"] = job_output.name
         outputs.append(detail)
-    return {
-        "outputs": outputs,
-        "output_collections": [],
-        "jobs": [job_summary(job, nebula.ids)],
-        "implicit_collections": [],
-        "produces_entry_points": False,
-    }
+    return JSONResponse(
+        {
+            "outputs": outputs,
+            "output_collections": [],
+            "jobs": [job_summary(job, nebula.ids)],
+            "implicit_collections": [],
+            "produces_entry_points": False,
+        }
+    )
+
 
 
 def _flag(value: Any, default: bool) -> bool:

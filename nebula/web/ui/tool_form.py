@@ -16,6 +16,7 @@ from nebula.managers.uploads import UPLOAD_TOOL_ID
 from nebula.tools import Tool
 from nebula.tools.parameters import DataColumnParameter, DataParameter, find_parameter
 from nebula.web.api.params import decode_id
+from nebula.web.deps import wake_handler_after
 from nebula.web.ui.context import Page, PageContext
 from nebula.web.ui.dataset_pages import column_headers
 from nebula.web.ui.form_values import FormValues, read_form
@@ -62,12 +63,10 @@ def run_tool(tool_id: str, ctx: Page, form: SubmittedForm) -> HTMLResponse | Red
         logger.info("tool form of %s rejected for session %s: %s", tool.id, ctx.browser.id, exc.message)
         return _render(ctx, tool, submitted, {"": exc.message}, status_code=422)
 
-    wake = getattr(ctx.request.app.state, "wake_handler", None)
-    if wake is not None:
-        wake()
     queued = [output.history_item for output in job.outputs]
     # The history panel listens for this event and fetches the new datasets.
-    return _render(ctx, tool, submitted, {}, queued=queued, headers={"HX-Trigger": "history-changed"})
+    response = _render(ctx, tool, submitted, {}, queued=queued, headers={"HX-Trigger": "history-changed"})
+    return wake_handler_after(response, ctx.request)
 
 
 @router.get("/tools/{tool_id}/columns", response_class=HTMLResponse)

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from nebula.errors import RequestError
 from nebula.managers.datasets import history_for_write
 from nebula.managers.uploads import UPLOAD_TOOL_ID, UploadItem, UploadStaging, queue_upload
-from nebula.web.deps import Nebula
+from nebula.web.deps import Nebula, wake_handler_after
 from nebula.web.ui.context import Page
 from nebula.web.ui.history_panel import build_panel
 
@@ -58,10 +58,7 @@ def upload_form(ctx: Page, items: Annotated[list[UploadItem], Depends(_staged_it
         raise RequestError("choose at least one file or paste some text to upload")
     history = history_for_write(ctx.db, ctx.actor, ctx.history.id)
     queue_upload(ctx.db, ctx.actor, history, ctx.nebula.toolbox.get(UPLOAD_TOOL_ID), items, ctx.nebula.datatypes)
-    wake = getattr(ctx.request.app.state, "wake_handler", None)
-    if wake is not None:
-        wake()
-    return RedirectResponse("/", status_code=303)
+    return wake_handler_after(RedirectResponse("/", status_code=303), ctx.request)
 
 
 def _page_values(ctx: Page) -> dict[str, Any]:
