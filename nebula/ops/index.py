@@ -9,12 +9,10 @@ ends, for operations that need every overlapping row (join).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import accumulate
 
-from nebula.ops.reader import Interval
-
-Span = tuple[int, int]
+from nebula.ops.reader import Interval, Span
 
 
 def union(spans: Iterable[Span]) -> list[Span]:
@@ -55,11 +53,13 @@ class CoveredRuns:
     def covered(self, start: int, end: int) -> int:
         """Count the covered bases in [start, end)."""
         # The same search as _overlapping, written out because intersect and subtract
-        # call this once per row of input1.
+        # call this once per row of input1. Runs are sorted and disjoint, so when run `first`
+        # does not reach into [start, end), no run does. That test spares the second search
+        # for every row that nothing covers.
         first = bisect_right(self.ends, start)
-        stop = bisect_left(self.starts, end)
-        if first >= stop:
+        if first == len(self.starts) or self.starts[first] >= end:
             return 0
+        stop = bisect_left(self.starts, end, first)
         count = self.cumulative[stop] - self.cumulative[first]
         count -= max(0, start - self.starts[first])
         count -= max(0, self.ends[stop - 1] - end)
@@ -90,17 +90,8 @@ class CoveredRuns:
 class CoverageIndex:
     """Covered runs per chromosome of a whole dataset."""
 
-    def __init__(self, intervals: Iterable[Interval]) -> None:
-        spans: dict[str, list[Span]] = {}
-        # Rows usually come grouped by chromosome, so the list of the previous row's
-        # chromosome is kept at hand instead of being looked up for every row.
-        last_chrom: str | None = None
-        last_spans: list[Span] = []
-        for interval in intervals:
-            if interval.chrom != last_chrom:
-                last_chrom = interval.chrom
-                last_spans = spans.setdefault(last_chrom, [])
-            last_spans.append((interval.start, interval.end))
+    def __init__(self, spans: Mapping[str, Iterable[Span]]) -> None:
+        """Index the spans of each chromosome, as DatasetInput.spans returns them."""
         self.chroms = {
             chrom: CoveredRuns(union(chrom_spans)) for chrom, chrom_spans in spans.items()
         }

@@ -13,7 +13,7 @@ from pathlib import Path
 from nebula.errors import ParameterError
 from nebula.ops.gff import GffFeature, group_features
 from nebula.ops.index import CoverageIndex
-from nebula.ops.reader import DatasetInput, Interval, TextLine, open_output
+from nebula.ops.reader import DatasetInput, Interval, RowFilter, TextLine, open_output
 
 Unit = Interval | GffFeature
 
@@ -31,13 +31,15 @@ def intersect(
     row per part. GFF input1 is tested per transcript and written with all its rows.
     """
     _check_min_overlap(min_overlap)
-    index = CoverageIndex(input2.intervals())
+    index = CoverageIndex(input2.spans())
+
+    def is_covered(chrom: str, start: int, end: int) -> bool:
+        return index.covered(chrom, start, end) >= min_overlap
+
     with open_output(output) as out:
-        for unit in _units(input1):
+        for unit in _selected_units(input1, is_covered):
             if isinstance(unit, TextLine):
                 out.write(unit.text + "\n")
-                continue
-            if index.covered(unit.chrom, unit.start, unit.end) < min_overlap:
                 continue
             for row in _rows(unit):
                 if not pieces:
@@ -60,18 +62,23 @@ def subtract(
     that input2 does not cover.
     """
     _check_min_overlap(min_overlap)
-    index = CoverageIndex(input2.intervals())
+    index = CoverageIndex(input2.spans())
+
+    def is_kept_whole(chrom: str, start: int, end: int) -> bool:
+        return index.covered(chrom, start, end) < min_overlap
+
+    # With pieces every row is written, whole or in parts.
+    select = None if pieces else is_kept_whole
     with open_output(output) as out:
-        for unit in _units(input1):
+        for unit in _selected_units(input1, select):
             if isinstance(unit, TextLine):
                 out.write(unit.text + "\n")
                 continue
-            if index.covered(unit.chrom, unit.start, unit.end) < min_overlap:
+            if is_kept_whole(unit.chrom, unit.start, unit.end):
                 for row in _rows(unit):
                     out.write(row.line() + "\n")
                 continue
-            if not pieces:
-                continue
+            # Reached only with pieces, because without them select has dropped this unit.
             for row in _rows(unit):
                 for start, end in index.gaps(row.chrom, row.start, row.end):
                     out.write(row.with_bounds(start, end).line() + "\n")
@@ -79,7 +86,7 @@ def subtract(
 
 def coverage(input1: DatasetInput, input2: DatasetInput, output: Path) -> None:
     """Append to each row of input1 the bases input2 covers and that count over its length."""
-    index = CoverageIndex(input2.intervals())
+    index = CoverageIndex(input2.spans())
     with open_output(output) as out:
         for record in input1.records():
             if isinstance(record, TextLine):
@@ -92,16 +99,29 @@ def coverage(input1: DatasetInput, input2: DatasetInput, output: Path) -> None:
 
 def base_coverage(input1: DatasetInput, output: Path) -> None:
     """Write the number of bases covered by the union of all rows, as one line."""
-    index = CoverageIndex(input1.intervals())
+    index = CoverageIndex(input1.spans())
     total = sum(runs.total for runs in index.chroms.values())
     with open_output(output) as out:
         out.write(f"{total}\n")
 
 
-def _units(dataset: DatasetInput) -> Iterator[Unit | TextLine]:
-    if dataset.layout.is_gff:
-        return group_features(dataset.records())
-    return dataset.records()
+def _selected_units(dataset: DatasetInput, select: RowFilter | None) -> Iterator[Unit | TextLine]:
+    """Yield the header lines and the units whose chrom, start and end `select` accepts.
+
+    Without `select`, every unit is yielded.
+    """
+    if not dataset.layout.is_gff:
+        # The reader tests each row before building it, so rejected rows cost no Interval.
+        return dataset.records(select)
+    units = group_features(dataset.records())
+    if select is None:
+        return units
+    # A transcript is kept or dropped as a whole, so its rows are grouped before the test.
+    return (
+        unit
+        for unit in units
+        if isinstance(unit, TextLine) or select(unit.chrom, unit.start, unit.end)
+    )
 
 
 def _rows(unit: Unit) -> list[Interval]:

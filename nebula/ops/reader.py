@@ -12,8 +12,10 @@ closed) are converted on reading; `Interval.with_bounds` converts back on writin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TextIO
 
@@ -30,6 +32,18 @@ HEADER_WORDS = ("track", "browser")
 UNKNOWN_STRAND = "."
 # Keeps the info line short when a reason quotes a long field.
 _REASON_LIMIT = 200
+# A line starting with one of these characters is a data line, so the reading loop skips
+# the exact blank and header tests for it. The set is the ASCII characters after '#', none
+# of them whitespace, without 't' and 'b' so that `track` and `browser` lines get the exact
+# test. A line starting with anything else may still be data.
+_DATA_LINE_STARTS = frozenset(map(chr, range(ord("#") + 1, 0x80))) - {"t", "b"}
+# Characters read at a time by the interval reader's line splitter.
+_CHUNK_SIZE = 1 << 16
+
+# A 0-based, half-open [start, end) on one chromosome.
+Span = tuple[int, int]
+# A test of a valid row's chrom, start and end that decides whether the row is kept.
+RowFilter = Callable[[str, int, int], bool]
 
 
 @dataclass(frozen=True)
@@ -174,15 +188,22 @@ class DatasetInput:
     def __post_init__(self) -> None:
         self.invalid = InvalidLines(self.label)
 
-    def records(self) -> Iterator[Interval | TextLine]:
-        """Yield the header lines and readable data rows in file order."""
-        return read_records(self.path, self.layout, self.invalid)
+    def records(self, select: RowFilter | None = None) -> Iterator[Interval | TextLine]:
+        """Yield the header lines and readable data rows in file order.
+
+        With `select`, only the rows it accepts are yielded; see read_records.
+        """
+        return read_records(self.path, self.layout, self.invalid, select)
 
     def intervals(self) -> Iterator[Interval]:
         """Yield only the readable data rows."""
         for record in self.records():
             if isinstance(record, Interval):
                 yield record
+
+    def spans(self) -> dict[str, list[Span]]:
+        """Return the readable rows as spans per chromosome; see read_spans."""
+        return read_spans(self.path, self.layout, self.invalid)
 
 
 def parse_columns(value: str, option: str) -> ColumnLayout:
@@ -233,6 +254,15 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
             yield number, line.rstrip("\r\n")
 
 
+def split_lines(handle: TextIO, chunk_size: int = _CHUNK_SIZE) -> Iterator[str]:
+    """Yield the lines of a file opened by open_text, without their line ends.
+
+    The lines are those that iterating over the file gives, ended by '\\n', '\\r\\n' or a
+    lone '\\r', but the file is read and split a chunk at a time, which costs less per line.
+    """
+    return chain.from_iterable(_line_chunks(handle, chunk_size))
+
+
 def is_header(text: str) -> bool:
     """Tell whether a line is a comment or a UCSC `track`/`browser` line."""
     if text.startswith("#"):
@@ -242,37 +272,65 @@ def is_header(text: str) -> bool:
 
 
 def read_records(
-    path: Path, layout: ColumnLayout, invalid: InvalidLines
+    path: Path, layout: ColumnLayout, invalid: InvalidLines, select: RowFilter | None = None
 ) -> Iterator[Interval | TextLine]:
-    """Yield the lines of an interval dataset as TextLine or Interval, skipping bad rows."""
-    # This loop runs once per line of every interval job. It reads the file itself, without
-    # the extra generator of read_lines, and tests for a common data line with cheap prefix
-    # checks before the exact blank and header tests.
+    """Yield the lines of an interval dataset as TextLine or Interval, skipping bad rows.
+
+    With `select`, a valid row becomes an Interval and is yielded only when
+    `select(chrom, start, end)` is true. The rows it rejects still count as valid. A caller
+    that keeps few of the rows passes it so that the others cost no Interval.
+    """
+    # This loop runs once per line of every interval job. It takes its lines from
+    # split_lines, which is cheaper than iterating over the file, and tests for a common
+    # data line with a cheap first-character check before the exact blank and header tests.
     with open_text(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            text = line.rstrip("\r\n")
-            if not _is_plain_data(text):
-                if not text.strip():
-                    # Galaxy's interval reader turns a blank line into an empty comment,
-                    # written as '#', so that the output keeps the line and has no empty
-                    # record in it.
-                    yield TextLine("#", number)
-                    continue
-                if is_header(text):
-                    yield TextLine(text, number)
+        for number, text in enumerate(split_lines(handle), start=1):
+            if text[:1] not in _DATA_LINE_STARTS:
+                text_line = _text_line(text, number)
+                if text_line is not None:
+                    yield text_line
                     continue
             fields = text.split("\t")
             try:
-                interval = parse_interval(fields, layout, number)
+                chrom, start, end = parse_span(fields, layout)
             except ValueError as error:
                 invalid.add(number, str(error))
                 continue
             invalid.valid += 1
-            yield interval
+            if select is None or select(chrom, start, end):
+                yield _build_interval(fields, layout, number, chrom, start, end)
+
+
+def read_spans(path: Path, layout: ColumnLayout, invalid: InvalidLines) -> dict[str, list[Span]]:
+    """Read the [start, end) of every valid row, per chromosome in file order.
+
+    The rows are read, checked and counted by read_records, so bad rows are skipped and
+    reported exactly as for every other operation, but no Interval is built.
+    """
+    spans: defaultdict[str, list[Span]] = defaultdict(list)
+
+    def add_span(chrom: str, start: int, end: int) -> bool:
+        spans[chrom].append((start, end))
+        return False
+
+    # Only header lines come out, because add_span rejects every row.
+    for _ in read_records(path, layout, invalid, add_span):
+        pass
+    return dict(spans)
 
 
 def parse_interval(fields: list[str], layout: ColumnLayout, line_number: int) -> Interval:
     """Build an Interval from a row; raise ValueError with the reason when it is invalid."""
+    chrom, start, end = parse_span(fields, layout)
+    return _build_interval(fields, layout, line_number, chrom, start, end)
+
+
+def parse_span(fields: list[str], layout: ColumnLayout) -> tuple[str, int, int]:
+    """Check a row and return its chrom, start and end (0-based, half-open).
+
+    This is the one check of a row's interval that every reader uses. It raises ValueError
+    with the reason when the row is invalid.
+    """
     needed = layout.needed_columns
     if len(fields) < needed:
         raise ValueError(f"the row has {len(fields)} columns, at least {needed} needed")
@@ -299,7 +357,12 @@ def parse_interval(fields: list[str], layout: ColumnLayout, line_number: int) ->
         raise ValueError(f"end {end} is less than start {start_in_file}")
     if end > MAX_COORDINATE:
         raise ValueError(f"end {end} is larger than {MAX_COORDINATE}, the largest supported")
+    return chrom, start, end
 
+
+def _build_interval(
+    fields: list[str], layout: ColumnLayout, line_number: int, chrom: str, start: int, end: int
+) -> Interval:
     strand = UNKNOWN_STRAND
     if layout.strand is not None and layout.strand < len(fields):
         value = fields[layout.strand].strip()
@@ -313,11 +376,44 @@ def parse_interval(fields: list[str], layout: ColumnLayout, line_number: int) ->
     return Interval(fields, chrom, start, end, strand, line_number, layout)
 
 
-def _is_plain_data(text: str) -> bool:
-    # The ASCII characters after '#' include no whitespace, so a line starting with one of
-    # them, and not with 'track' or 'browser', is neither blank nor a header. Other lines
-    # may still be data, so read_records tests them exactly.
-    return "#" < text[:1] < "\x80" and not text.startswith(HEADER_WORDS)
+def _text_line(text: str, line_number: int) -> TextLine | None:
+    """Return a blank or header line as the TextLine to write, or None for a data line."""
+    if not text.strip():
+        # Galaxy's interval reader turns a blank line into an empty comment, written as
+        # '#', so that the output keeps the line and has no empty record in it.
+        return TextLine("#", line_number)
+    if is_header(text):
+        return TextLine(text, line_number)
+    return None
+
+
+def _line_chunks(handle: TextIO, chunk_size: int) -> Iterator[list[str]]:
+    # Pieces of a line whose end has not been read yet. They are joined once, when the line
+    # ends, so that a line spanning many chunks costs no repeated copying.
+    pending: list[str] = []
+    while chunk := handle.read(chunk_size):
+        if "\n" not in chunk and "\r" not in chunk:
+            pending.append(chunk)
+            continue
+        text = "".join(pending) + chunk
+        # A final '\r' waits for the next chunk, which may start with the '\n' of a '\r\n'.
+        final_cr = "\r" if text.endswith("\r") else ""
+        lines = _split_at_line_ends(text.removesuffix(final_cr))
+        pending = [lines.pop() + final_cr]
+        yield lines
+
+    # At the end of the file a final '\r' ends its line, and an empty last piece means that
+    # the file ended with a line end.
+    lines = _split_at_line_ends("".join(pending))
+    if not lines[-1]:
+        lines.pop()
+    yield lines
+
+
+def _split_at_line_ends(text: str) -> list[str]:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
 
 
 def _parse_column_number(part: str, name: str, option: str, value: str) -> int:

@@ -119,6 +119,50 @@ def test_malformed_rows_are_skipped_and_reported(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("intersect", [ROWS_A[0], ROWS_A[2]]),
+        ("subtract", [ROWS_A[1]]),
+        ("coverage", [f"{ROWS_A[0]}\t50\t0.5", f"{ROWS_A[1]}\t0\t0.0", f"{ROWS_A[2]}\t5\t0.5"]),
+    ],
+)
+def test_input2_malformed_rows_are_reported(
+    command: str, expected: list[str], tmp_path: Path
+) -> None:
+    rows = [ROWS_B[0], "chr1\tabc\t300", "", "chr1\t400", ROWS_B[1], "chr2\t90\t80"]
+    first = write_lines(tmp_path / "a.bed", ROWS_A)
+    second = write_lines(tmp_path / "b.bed", rows)
+    output = tmp_path / "out"
+
+    result = run_ops(
+        command, first, second, output, "--cols1", BED6, "--cols2", BED3, output=output
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.lines == expected
+    assert result.stdout.strip() == (
+        "skipped 3 invalid lines of input2, first at line 2: start 'abc' is not an integer"
+    )
+
+
+def test_input2_without_readable_rows_fails(tmp_path: Path) -> None:
+    first = write_lines(tmp_path / "a.bed", ROWS_A)
+    second = write_lines(tmp_path / "b.bed", ["# peaks", "chr1\tx\ty", "chr1\t9\t3"])
+    output = tmp_path / "out"
+
+    result = run_ops(
+        "intersect", first, second, output, "--cols1", BED6, "--cols2", BED3, output=output
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "nebula-ops intersect: none of the 2 data lines of input2 could be read "
+        "(line 2: start 'x' is not an integer); check the column settings "
+        "(chrom,start,end,strand = 1,2,3,0) and the dataset's format"
+    )
+
+
 def test_dataset_without_readable_rows_fails(tmp_path: Path) -> None:
     first = write_lines(tmp_path / "a.bed", ["chr1\tx\ty", "chr1\tz\tw"])
     output = tmp_path / "out"

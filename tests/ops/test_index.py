@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from nebula.ops.index import CoveredRuns, OverlapIndex, union
+from nebula.ops.index import CoverageIndex, CoveredRuns, OverlapIndex, union
 from nebula.ops.reader import ColumnLayout, Interval
 
 LAYOUT = ColumnLayout(0, 1, 2)
@@ -39,6 +39,18 @@ def test_covered_runs_agree_with_base_counting() -> None:
         assert runs.covered(start, end) == len(covered)
         assert pieces == covered
         assert gaps == sorted(window - bases)
+
+
+def test_coverage_index_counts_per_chromosome() -> None:
+    index = CoverageIndex({"chr1": [(50, 60), (10, 20), (15, 30)], "chr2": [(0, 5)]})
+
+    assert index.covered("chr1", 0, 100) == 30
+    assert index.covered("chr1", 25, 55) == 10
+    assert index.covered("chr1", 30, 50) == 0
+    assert index.covered("chr2", 3, 10) == 2
+    assert index.covered("chr3", 0, 100) == 0
+    assert index.pieces("chr1", 25, 55) == [(25, 30), (50, 55)]
+    assert index.gaps("chr1", 25, 55) == [(30, 50)]
 
 
 def test_overlap_index_finds_every_overlapping_row() -> None:
