@@ -110,8 +110,7 @@ def run_job_here(request: dict[str, Any]) -> dict[str, Any]:
             os.close(saved)
         sys.stdout, sys.stderr = saved_stdout, saved_stderr
         sys.argv = saved_argv
-        os.environ.clear()
-        os.environ.update(saved_environ)
+        _replace_environ(saved_environ)
         os.chdir("/")
 
     after = resource.getrusage(resource.RUSAGE_SELF)
@@ -166,14 +165,26 @@ def run_entry(request: dict[str, Any]) -> int:
     _redirect(2, request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     sys.stdout = open(1, "w", closefd=False)
     sys.stderr = open(2, "w", closefd=False)
-    os.environ.clear()
-    os.environ.update(request["env"])
+    _replace_environ(request["env"])
     if request.get("memory_limit_mb"):
         limit = int(request["memory_limit_mb"]) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
     module, *argv = request["entry"]
     sys.argv = [module, *argv]
     return int(importlib.import_module(module).main(argv) or 0)
+
+
+def _replace_environ(wanted: dict[str, str]) -> None:
+    """Make os.environ equal to `wanted`, setting and unsetting only the variables that differ.
+
+    A job's environment is mostly the worker's own, so this touches a few variables
+    where clearing and refilling touched every one, twice per job.
+    """
+    for key in [key for key in os.environ if key not in wanted]:
+        del os.environ[key]
+    for key, value in wanted.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
 
 
 def _redirect(fd: int, path: str, flags: int) -> None:

@@ -7,6 +7,7 @@ more than the rest of preparing it.
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ JOB_WITH_DATASETS = (
 OPS_COMMAND = "nebula-ops"
 OPS_MODULE = "nebula.ops.cli"
 UPLOAD_MODULE = "nebula.jobs.upload_action"
+# One part of a shell word that the shell takes literally: plain characters without any
+# the shell acts on, a single-quoted string, or a double-quoted one without `$`, `` ` ``
+# or `\`. A word is one or more parts, after optional white space.
+_WORD_PART = re.compile(r"""[^\s'"\\|&;<>()$`#~*?\[\]{}!]+|'[^']*'|"[^"\\$`]*\"""")
+_SHELL_WORD = re.compile(rf"\s*((?:{_WORD_PART.pattern})+)")
 
 
 
@@ -186,24 +192,26 @@ def upload_command(directory: JobDirectory) -> str:
 def plain_ops_arguments(command_line: str) -> list[str] | None:
     """Return the arguments when the command is a single `nebula-ops` call, else None.
 
-    A command with any shell operator (pipes, redirections, `&&`, `;`, substitutions) or
-    variable needs a real shell, so it gets None.
+    Words may be plain or quoted with single or double quotes, as the tools' templates
+    write them. Anything else the shell would act on (operators, redirections,
+    variables, escapes, globs, comments) needs a real shell, so the command gets None.
     """
-    lexer = shlex.shlex(command_line, posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    try:
-        tokens = list(lexer)
-    except ValueError:
+    words = []
+    position = 0
+    text = command_line.rstrip()
+    while position < len(text):
+        match = _SHELL_WORD.match(text, position)
+        if match is None:
+            return None
+        words.append("".join(_unquoted(part) for part in _WORD_PART.findall(match.group(1))))
+        position = match.end()
+    if not words or words[0] != OPS_COMMAND:
         return None
-    if not tokens or tokens[0] != OPS_COMMAND:
-        return None
-    if (
-        any(set(token) <= set("();<>|&") for token in tokens)
-        or "$" in command_line
-        or "`" in command_line
-    ):
-        return None
-    return tokens[1:]
+    return words[1:]
+
+
+def _unquoted(part: str) -> str:
+    return part[1:-1] if part[:1] in ("'", '"') else part
 
 
 @dataclass

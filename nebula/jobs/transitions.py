@@ -37,18 +37,23 @@ _jobs, _datasets = Job.__table__, Dataset.__table__
 _START = (
     update(_jobs)
     .where(
-        _jobs.c.id == bindparam("job_id"),
+        _jobs.c.id.in_(bindparam("job_ids", expanding=True)),
         _jobs.c.state == JobState.QUEUED,
         _jobs.c.handler == bindparam("holder"),
     )
     .values(
         state=JobState.RUNNING,
-        command_line=bindparam("job_command_line"),
         runner=bindparam("job_runner"),
         runner_job_id=bindparam("job_runner_job_id"),
         start_time=bindparam("job_start_time"),
         attempts=_jobs.c.attempts + 1,
     )
+    .returning(_jobs.c.id)
+)
+_COMMAND_LINE = (
+    update(_jobs)
+    .where(_jobs.c.id == bindparam("job_id"))
+    .values(command_line=bindparam("job_command_line"))
 )
 _OUTPUTS_RUNNING = (
     update(_datasets)
@@ -133,35 +138,54 @@ def prepare_jobs(
 def mark_running(
     session: Session, job: PreparedJob, runner: str, runner_job_id: str | None = None
 ) -> bool:
-    """Record that a prepared job starts; return False when it is no longer queued.
+    """Record that a prepared job starts; return False when it is no longer queued."""
+    return bool(mark_all_running(session, [job], runner, runner_job_id))
 
-    The update is conditional, so that a cancellation that arrived since the job was
+
+def mark_all_running(
+    session: Session, jobs: list[PreparedJob], runner: str, runner_job_id: str | None = None
+) -> list[PreparedJob]:
+    """Record that prepared jobs start, with a few statements for all; return those that do.
+
+    The update is conditional, so that a cancellation that arrived since a job was
     claimed is not overwritten, and a job that another handler took over meanwhile (it
     held this handler for dead) is not started twice.
     """
-    started = session.execute(
-        _START,
-        {
-            "job_id": job.spec.job_id,
-            "holder": job.handler,
-            "job_command_line": job.spec.command_line,
-            "job_runner": runner,
-            "job_runner_job_id": runner_job_id,
-            "job_start_time": utcnow(),
-        },
-    ).rowcount  # type: ignore[attr-defined]
+    started_ids: set[int] = set()
+    start_time = utcnow()
+    for holder in {job.handler for job in jobs}:
+        started_ids.update(
+            session.scalars(
+                _START,
+                {
+                    "job_ids": [job.spec.job_id for job in jobs if job.handler == holder],
+                    "holder": holder,
+                    "job_runner": runner,
+                    "job_runner_job_id": runner_job_id,
+                    "job_start_time": start_time,
+                },
+            )
+        )
+    started = [job for job in jobs if job.spec.job_id in started_ids]
     if not started:
-        return False
-    if job.output_dataset_ids:
-        session.execute(_OUTPUTS_RUNNING, {"dataset_ids": job.output_dataset_ids})
-    logger.info(
-        "job %s running on the %s runner: tool %s, user %s",
-        job.spec.job_id,
-        runner,
-        job.spec.tool_id,
-        job.user_id,
+        return []
+
+    session.execute(
+        _COMMAND_LINE,
+        [{"job_id": job.spec.job_id, "job_command_line": job.spec.command_line} for job in started],
     )
-    return True
+    dataset_ids = [dataset_id for job in started for dataset_id in job.output_dataset_ids]
+    if dataset_ids:
+        session.execute(_OUTPUTS_RUNNING, {"dataset_ids": dataset_ids})
+    for job in started:
+        logger.info(
+            "job %s running on the %s runner: tool %s, user %s",
+            job.spec.job_id,
+            runner,
+            job.spec.tool_id,
+            job.user_id,
+        )
+    return started
 
 
 def release_jobs(session: Session, job_ids: list[int], handler_id: str) -> None:

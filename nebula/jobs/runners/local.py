@@ -23,7 +23,7 @@ from nebula.jobs.spec import JobReport, JobSpec
 from nebula.jobs.transitions import (
     JobSettings,
     PreparedJob,
-    mark_running,
+    mark_all_running,
     prepare_jobs,
     release_jobs,
 )
@@ -127,7 +127,7 @@ class LocalRunner:
             if released:
                 release_jobs(session, released, prepared[0].handler)
             # A job cancelled since its claim stays out: the handler ends it in its next round.
-            started = [job for job in accepted if mark_running(session, job, RUNNER_NAME)]
+            started = mark_all_running(session, accepted, RUNNER_NAME)
             with self._lock:
                 for job in started:
                     self._active[job.spec.job_id] = RunningProcess()
