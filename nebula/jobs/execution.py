@@ -192,17 +192,24 @@ def prepare_directory(directory: JobDirectory, config_files: dict[str, str]) -> 
     killed mid-job, or its handler died) is killed first: the new attempt must not share
     the directory with it.
     """
+    if directory.root.exists():
+        # A retried job must not see the files of its earlier attempt either.
+        _stop_earlier_attempt(directory)
+        directory.remove()
+    directory.create()
+    for path, text in config_files.items():
+        Path(path).write_text(text, encoding="utf-8")
+
+
+def _stop_earlier_attempt(directory: JobDirectory) -> None:
     try:
         identity = directory.process_file.read_text().strip()
     except FileNotFoundError:
-        identity = None
-    pid = job_process_alive(identity, directory.working) if identity else None
+        return
+    pid = job_process_alive(identity, directory.working)
     if pid is not None:
         kill_process_group(pid)
         logger.warning("job %s: killed process %s of an earlier attempt", directory.root.name, pid)
-    directory.create_fresh()
-    for path, text in config_files.items():
-        Path(path).write_text(text, encoding="utf-8")
 
 
 def kill_process_group(pgid: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +60,8 @@ class JobDirectory:
     def output_path(self, name: str) -> Path:
         return self.outputs / f"{name}.dat"
 
-    def create_fresh(self) -> None:
-        """Create the directory empty; a retried job must not see files of its earlier attempt."""
-        if self.root.exists():
-            shutil.rmtree(self.root, ignore_errors=True)
+    def create(self) -> None:
+        """Create the directory with its working and outputs folders; it must not exist yet."""
         self.working.mkdir(parents=True)
         self.outputs.mkdir()
 
@@ -73,6 +72,9 @@ class JobDirectory:
 def read_tail(path: Path, limit: int) -> str:
     """Return the last `limit` bytes of a text file, decoded leniently; '' when missing."""
     try:
+        # Most jobs write nothing to a stream, and a stat costs less than opening the file.
+        if os.stat(path).st_size == 0:
+            return ""
         with open(path, "rb") as handle:
             handle.seek(0, 2)
             size = handle.tell()
