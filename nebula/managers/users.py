@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from nebula.errors import Conflict, RequestError
@@ -60,14 +60,18 @@ def create_api_key(session: Session, user: User) -> str:
     return key
 
 
-def user_for_api_key(session: Session, key: str) -> User | None:
-    return session.scalar(
-        select(User)
-        .join(ApiKey, ApiKey.user_id == User.id)
-        .where(
-            ApiKey.key_hash == digest_token(key), ApiKey.deleted.is_(False), User.deleted.is_(False)
-        )
+# Built once, because every API request looks its caller up with it.
+_USER_FOR_KEY_HASH = (
+    select(User)
+    .join(ApiKey, ApiKey.user_id == User.id)
+    .where(
+        ApiKey.key_hash == bindparam("key_hash"), ApiKey.deleted.is_(False), User.deleted.is_(False)
     )
+)
+
+
+def user_for_api_key(session: Session, key: str) -> User | None:
+    return session.scalar(_USER_FOR_KEY_HASH, {"key_hash": digest_token(key)})
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:
