@@ -4,7 +4,9 @@ The script starts a Nebula deployment of its own in a temporary folder, on free 
 ports, and stops it again at the end, on Ctrl-C and on error:
 
 - `embedded`: one `nebula serve` on SQLite, whose in-process handler runs jobs with the
-  local runner and its fork server.
+  local runner and its fork server. With `--web-workers N` above 1, it is
+  `nebula serve --workers N`: the handler runs in the serving process and N web
+  processes answer the requests.
 - `distributed`: a new PostgreSQL database (dropped at the end), `nebula db upgrade`,
   `nebula serve --workers N` without a handler, H `nebula handler` processes with the
   Celery runner and W `nebula worker` processes on Redis or RabbitMQ, on a queue of
@@ -191,6 +193,8 @@ class Results:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.web_workers is None:
+        args.web_workers = 2 if args.setup == "distributed" else 1
     for name in (
         "users",
         "queries",
@@ -269,12 +273,16 @@ def count_overlapping_rows(query_file: Path, reference_file: Path) -> int:
 
 
 def start_embedded(deployment: Deployment, args: argparse.Namespace) -> str:
-    """Start one `nebula serve` on SQLite with its in-process handler; return an admin's API key."""
+    """Start one `nebula serve` on SQLite with its handler; return an admin's API key."""
     port = _free_port()
     deployment.url = f"http://{LOOPBACK}:{port}"
     admin_key = _create_admin(deployment.env)
-    deployment.start("web+handler", "serve", "--port", str(port))
-    _wait_for_web(deployment)
+    if args.web_workers > 1:
+        workers = str(args.web_workers)
+        serve = deployment.start("handler", "serve", "--port", str(port), "--workers", workers)
+    else:
+        serve = deployment.start("web+handler", "serve", "--port", str(port))
+    _wait_for_web(deployment, serve)
     return admin_key
 
 
@@ -321,7 +329,7 @@ def start_distributed(deployment: Deployment, args: argparse.Namespace) -> str:
     ]
     port = _free_port()
     deployment.url = f"http://{LOOPBACK}:{port}"
-    deployment.start(
+    serve = deployment.start(
         "web",
         "serve",
         "--port",
@@ -334,7 +342,7 @@ def start_distributed(deployment: Deployment, args: argparse.Namespace) -> str:
         _wait_for_log(started, " ready.")
     for started in handlers:
         _wait_for_log(started, f"running with the {args.runner} runner")
-    _wait_for_web(deployment)
+    _wait_for_web(deployment, serve)
     return admin_key
 
 
@@ -482,7 +490,7 @@ def summarize(results: Results, args: argparse.Namespace, expected_rows: int) ->
         "setup": args.setup,
         "users": args.users,
         "queries_per_user": args.queries,
-        "web_workers": args.web_workers if args.setup == "distributed" else 1,
+        "web_workers": args.web_workers,
         "handlers": args.handlers if args.setup == "distributed" else 1,
         "runner": args.runner if args.setup == "distributed" else "local",
         "celery_workers": args.celery_workers if _uses_celery(args) else 0,
@@ -556,8 +564,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--web-workers",
         type=int,
-        default=2,
-        help="distributed: web processes of `nebula serve --workers` (default 2)",
+        default=None,
+        help="web processes of `nebula serve --workers` (default 1 embedded, 2 distributed)",
     )
     parser.add_argument(
         "--handlers",
@@ -667,8 +675,7 @@ def _create_admin(env: dict[str, str]) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def _wait_for_web(deployment: Deployment) -> None:
-    web = next(started for started in deployment.processes if started.kind.startswith("web"))
+def _wait_for_web(deployment: Deployment, web: Started) -> None:
     # An empty ProxyHandler stops http_proxy and similar variables from sending loopback
     # requests to a proxy.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -1014,6 +1021,9 @@ def _classify(
                 child_kind = "job"
             elif "nebula.jobs.forkserver" in commands.get(child, ""):
                 child_kind = "fork server"
+            elif "multiprocessing.spawn" in commands.get(child, ""):
+                # The web processes of `nebula serve --workers N`.
+                child_kind = "web"
             else:
                 child_kind = kind
             stack.append((child, child_kind, depth + 1))
