@@ -86,6 +86,8 @@ def execute_script(
     # Tell the Popen object the child is reaped, so it never tries to reap the pid again.
     process.returncode = os.waitstatus_to_exitcode(status)
     kill_process_group(process.pid)
+    # The pid may be reused once reaped, so no later cancel may reach it.
+    handle.release()
 
     return ExecutionResult(
         exit_code=process.returncode,
@@ -240,6 +242,7 @@ def job_process_alive(identity: str, working: Path) -> int | None:
 
     A job worker of the fork server runs one job after another, so its identity outlives
     each job. It still runs a given job only while its working directory is that job's.
+    NOTE: a worker still preparing the job's folder is not yet in it, so recovery misses it then.
     """
     pid = identified_process_alive(identity)
     if pid is None or not _forked_by_fork_server(pid):

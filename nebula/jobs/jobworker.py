@@ -47,19 +47,24 @@ def leave_fork_server() -> None:
 
 def serve_jobs(channel: socket.socket) -> None:
     """Run the jobs that arrive on `channel`, one JSON line each, until it closes; never returns."""
-    leave_fork_server()
-    identity = process_identity(os.getpid())
-    reader = channel.makefile("rb")
-    for number in range(1, JOBS_PER_WORKER + 1):
-        line = reader.readline()
-        if not line:
-            break
-        result = _run_request(json.loads(line), identity)
-        # The server must know before it picks this worker for another job.
-        result["retire"] = result["retire"] or number == JOBS_PER_WORKER
-        channel.sendall(json.dumps(result).encode() + b"\n")
-        if result["retire"]:
-            break
+    try:
+        leave_fork_server()
+        identity = process_identity(os.getpid())
+        reader = channel.makefile("rb")
+        for number in range(1, JOBS_PER_WORKER + 1):
+            line = reader.readline()
+            if not line:
+                break
+            result = _run_request(json.loads(line), identity)
+            # The server must know before it picks this worker for another job.
+            result["retire"] = result["retire"] or number == JOBS_PER_WORKER
+            channel.sendall(json.dumps(result).encode() + b"\n")
+            if result["retire"]:
+                break
+    except BaseException:
+        # Never unwind into the fork server's code, which this process was forked from.
+        traceback.print_exc()
+        os._exit(1)
     os._exit(0)
 
 
@@ -72,7 +77,8 @@ def _run_request(request: dict[str, Any], identity: str) -> dict[str, Any]:
         prepare_directory(directory, request.get("config_files") or {})
         # Recovery finds the job's process here, as it does for a job run by bash.
         directory.process_file.write_text(identity)
-    except OSError as exc:
+    except Exception as exc:
+        traceback.print_exc()
         return _unprepared(directory, exc)
     result = run_job_here(request)
     if not result["retire"]:
@@ -123,15 +129,15 @@ def run_job_here(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _unprepared(directory: JobDirectory, exc: OSError) -> dict[str, Any]:
-    """The result of a job whose working directory could not be made: exit code 1 and why."""
+def _unprepared(directory: JobDirectory, exc: Exception) -> dict[str, Any]:
+    """Return the result of a job whose working directory could not be made: exit code 1 and why."""
     return {
         "status": 1 << 8,
         "cpu": 0.0,
         "maxrss": 0,
         "retire": False,
         "stdout": "",
-        "stderr": f"could not prepare the working directory {directory.root}: {exc.strerror or exc}",
+        "stderr": f"could not prepare the working directory {directory.root}: {_reason(exc)}",
     }
 
 
@@ -139,7 +145,7 @@ def _collect(request: dict[str, Any], directory: JobDirectory, status: int) -> d
     """Read the tails of a finished job's streams and, when it exited 0, describe its outputs.
 
     Describing here spares the handler's process, which serves every job, the reading of
-    each output; a job that failed keeps its outputs undescribed, as they will not be stored.
+    each output. A job that failed is not described, because its outputs are not stored.
     """
     collected: dict[str, Any] = {
         "stdout": read_tail(directory.stdout, STREAM_TAIL_BYTES),
@@ -152,9 +158,17 @@ def _collect(request: dict[str, Any], directory: JobDirectory, status: int) -> d
         outputs = describe_outputs(declared, directory, default_registry())
     except OutputError as exc:
         collected["output_error"] = str(exc)
+    except Exception:
+        # Without descriptions the client describes the outputs itself, and reports the
+        # same error as an internal one, as it does for a job run by bash.
+        traceback.print_exc()
     else:
         collected["outputs"] = [dataclasses.asdict(output) for output in outputs]
     return collected
+
+
+def _reason(exc: Exception) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 def run_entry(request: dict[str, Any]) -> int:

@@ -38,9 +38,10 @@ OPS_MODULE = "nebula.ops.cli"
 UPLOAD_MODULE = "nebula.jobs.upload_action"
 # One part of a shell word that the shell takes literally: plain characters without any
 # the shell acts on, a single-quoted string, or a double-quoted one without `$`, `` ` ``
-# or `\`. A word is one or more parts, after optional white space.
-_WORD_PART = re.compile(r"""[^\s'"\\|&;<>()$`#~*?\[\]{}!]+|'[^']*'|"[^"\\$`]*\"""")
-_SHELL_WORD = re.compile(rf"\s*((?:{_WORD_PART.pattern})+)")
+# or `\`. A word is one or more parts after blanks: bash splits words only at spaces and
+# tabs, and a newline ends the command, so other white space stays inside a word.
+_WORD_PART = re.compile(r"""[^ \t\n\0'"\\|&;<>()$`#~*?\[\]{}!]+|'[^'\0]*'|"[^"\\$`\0]*\"""")
+_SHELL_WORD = re.compile(rf"[ \t]*((?:{_WORD_PART.pattern})+)")
 
 
 
@@ -198,7 +199,7 @@ def plain_ops_arguments(command_line: str) -> list[str] | None:
     """
     words = []
     position = 0
-    text = command_line.rstrip()
+    text = command_line.rstrip(" \t")
     while position < len(text):
         match = _SHELL_WORD.match(text, position)
         if match is None:

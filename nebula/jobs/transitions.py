@@ -2,9 +2,9 @@
 
 Preparation and start are separate steps. A handler prepares every job it claimed in a
 round in one transaction, where one query loads them all. A job is marked running when
-its runner takes it: the Celery runner as it sends the job to the broker, the local
-runner in the preparing transaction for the jobs it starts at once or within a tenth of
-a second. The start time, and with it the time the job waited, stays true.
+its runner takes it. The Celery runner does so as it sends the job to the broker. The
+local runner does so in the preparing transaction, for the jobs it starts at once or
+within a tenth of a second. The start time, and with it the time the job waited, stays true.
 """
 
 from __future__ import annotations
@@ -59,6 +59,27 @@ _OUTPUTS_RUNNING = (
     update(_datasets)
     .where(_datasets.c.id.in_(bindparam("dataset_ids", expanding=True)))
     .values(state=DatasetState.RUNNING)
+)
+_UNSTART = (
+    update(_jobs)
+    .where(
+        _jobs.c.id.in_(bindparam("job_ids", expanding=True)),
+        _jobs.c.state == JobState.RUNNING,
+        _jobs.c.handler == bindparam("holder"),
+    )
+    .values(
+        state=JobState.NEW,
+        handler=None,
+        runner=None,
+        start_time=None,
+        attempts=_jobs.c.attempts - 1,
+    )
+    .returning(_jobs.c.id)
+)
+_OUTPUTS_QUEUED = (
+    update(_datasets)
+    .where(_datasets.c.id.in_(bindparam("dataset_ids", expanding=True)))
+    .values(state=DatasetState.QUEUED)
 )
 _RELEASE = (
     update(_jobs)
@@ -186,6 +207,22 @@ def mark_all_running(
             job.user_id,
         )
     return started
+
+
+def unstart_jobs(session: Session, jobs: list[PreparedJob]) -> list[int]:
+    """Put jobs marked running that never started back in the queue; return their ids.
+
+    The attempt they were given at their start is taken back, because they never ran.
+    """
+    returned: list[int] = []
+    for holder in {job.handler for job in jobs}:
+        held = [job.spec.job_id for job in jobs if job.handler == holder]
+        returned += session.scalars(_UNSTART, {"job_ids": held, "holder": holder})
+    outputs = [job.output_dataset_ids for job in jobs if job.spec.job_id in returned]
+    dataset_ids = [dataset_id for ids in outputs for dataset_id in ids]
+    if dataset_ids:
+        session.execute(_OUTPUTS_QUEUED, {"dataset_ids": dataset_ids})
+    return returned
 
 
 def release_jobs(session: Session, job_ids: list[int], handler_id: str) -> None:

@@ -368,3 +368,21 @@ def test_worker_reports_a_directory_it_cannot_make(fork_server: ForkServer, tmp_
         RunningProcess(),
     )
     assert again.result.exit_code == 0
+
+
+def test_worker_leaves_outputs_undescribed_after_unexpected_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise ValueError("a datatype failed")
+
+    monkeypatch.setattr(jobworker, "describe_outputs", broken)
+    directory = JobDirectory(tmp_path / "job")
+    directory.create()
+    directory.stdout.write_text("done\n")
+    request = {"outputs": [["output", "bed"]]}
+
+    collected = jobworker._collect(request, directory, 0)
+
+    # The client then describes the outputs itself and reports the error as an internal one.
+    assert collected == {"stdout": "done\n", "stderr": ""}

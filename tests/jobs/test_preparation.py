@@ -20,6 +20,9 @@ from nebula.jobs.preparation import plain_ops_arguments
         ("nebula-ops cut 'c1'\"c2\"c3", ["cut", "c1c2c3"]),
         ("nebula-ops cut '$1 is literal here'", ["cut", "$1 is literal here"]),
         ("nebula-ops", []),
+        # bash splits words only at spaces and tabs; other white space is part of a word.
+        ("nebula-ops\tsort  a\xa0b \x1f\t", ["sort", "a\xa0b", "\x1f"]),
+        ("nebula-ops cut 'two\nlines'", ["cut", "two\nlines"]),
     ],
 )
 def test_plain_call_gives_its_arguments(command_line: str, arguments: list[str]) -> None:
@@ -48,6 +51,9 @@ def test_plain_call_gives_its_arguments(command_line: str, arguments: list[str])
         "nebula-ops sort 'unclosed",
         'nebula-ops sort "unclosed',
         "nebula-ops sort {a,b}",
+        "nebula-ops\xa0sort",
+        "nebula-ops sort a\nnebula-ops sort b",
+        "nebula-ops sort a\x00b",
     ],
 )
 def test_shell_syntax_needs_bash(command_line: str) -> None:

@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from nebula.datatypes import DatatypeRegistry
 from nebula.jobs.execution import ExecutionResult, RunningProcess, execute_script
 from nebula.jobs.finish import fail_job, mark_cancelled, record_reports
-from nebula.jobs.forkserver import ForkServer, ForkServerUnavailable, runs_in_worker
+from nebula.jobs.forkserver import (
+    ForkServer,
+    ForkServerError,
+    ForkServerUnavailable,
+    runs_in_worker,
+)
 from nebula.jobs.preparation import UPLOAD_TOOL_ID
 from nebula.jobs.running import run_job, run_job_in_worker
 from nebula.jobs.spec import JobReport, JobSpec
@@ -26,6 +31,7 @@ from nebula.jobs.transitions import (
     mark_all_running,
     prepare_jobs,
     release_jobs,
+    unstart_jobs,
 )
 from nebula.jobs.workdir import JobDirectory
 from nebula.managers.uploads import remove_staged_files
@@ -44,6 +50,10 @@ _MAX_QUEUE_PER_SLOT = 16
 _INTERNAL_ERROR = (
     "internal error while running the job; the administrators can find details in the server log"
 )
+# Seconds between attempts to record ends that could not be written.
+_RETRY_SECONDS = 1.0
+# Marks an end that could not be written at all, not even as a failure.
+_NOT_WRITTEN = object()
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,8 @@ class LocalRunner:
         )
         self._lock = threading.Lock()
         self._active: dict[int, RunningProcess] = {}
+        # Jobs marked running that no pool thread has taken yet.
+        self._waiting: dict[int, PreparedJob] = {}
         self._stopping = threading.Event()
         # Called when a job ends, so that the handler fills the slot without waiting a poll.
         self.on_slot_free: Callable[[], None] | None = None
@@ -88,7 +100,7 @@ class LocalRunner:
         )
         if self._fork_server is not None:
             self._fork_server.start()
-        # Ended jobs wait here for the recorder thread; None tells it to stop.
+        # Ended jobs wait here for the recorder thread; None asks it to stop.
         self._ended: queue.SimpleQueue[_Ended | None] = queue.SimpleQueue()
         self._recorder = threading.Thread(
             target=self._record_ends, name="job-recorder", daemon=True
@@ -128,9 +140,10 @@ class LocalRunner:
                 release_jobs(session, released, prepared[0].handler)
             # A job cancelled since its claim stays out: the handler ends it in its next round.
             started = mark_all_running(session, accepted, RUNNER_NAME)
-            with self._lock:
-                for job in started:
-                    self._active[job.spec.job_id] = RunningProcess()
+        with self._lock:
+            for job in started:
+                self._active[job.spec.job_id] = RunningProcess()
+                self._waiting[job.spec.job_id] = job
         for job in started:
             self._pool.submit(self._run_safely, job)
 
@@ -159,13 +172,31 @@ class LocalRunner:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._ended.put(None)
         self._recorder.join()
+        self._unstart_waiting()
         if self._fork_server is not None:
             self._fork_server.stop()
+
+    def _unstart_waiting(self) -> None:
+        """Put the jobs that never left the pool's queue back in the queue, for any handler."""
+        with self._lock:
+            waiting = list(self._waiting.values())
+        if not waiting:
+            return
+        try:
+            with transaction(self._sessions) as session:
+                returned = unstart_jobs(session, waiting)
+        except Exception:
+            ids = [job.spec.job_id for job in waiting]
+            logger.exception("jobs %s never started; the next start recovers them", ids)
+            return
+        logger.info("jobs %s did not start before shutdown and went back to the queue", returned)
 
     def _run_safely(self, job: PreparedJob) -> None:
         if self._stopping.is_set():
             self._ended.put(_Ended(job, interrupted=True))
             return
+        with self._lock:
+            self._waiting.pop(job.spec.job_id, None)
         try:
             ended = self._run(job)
         except Exception:
@@ -191,7 +222,7 @@ class LocalRunner:
                     "job %s: fork server unavailable, restarting it and running the job with bash",
                     spec.job_id,
                 )
-                self._fork_server.start()
+                self._restart_fork_server(spec.job_id)
         if report is None:
             report = run_job(
                 spec, tool, self._store, self._datatypes, handle, executor=self._execute
@@ -209,23 +240,34 @@ class LocalRunner:
         """Record ended jobs until shutdown, all that are waiting in one transaction.
 
         With many short jobs the pool's threads would otherwise each wait for a write
-        transaction of their own, one per job.
+        transaction of their own, one per job. Ends that cannot be written (the database
+        is down) wait and are tried again, so that this thread never stops early: without
+        it no slot would ever be freed again.
         """
         write_first()
-        while True:
-            batch = [self._ended.get()]
+        unrecorded: list[_Ended] = []
+        stopping = False
+        while not stopping:
+            try:
+                batch = [self._ended.get(timeout=_RETRY_SECONDS if unrecorded else None)]
+            except queue.Empty:
+                batch = []
             while not self._ended.empty():
                 batch.append(self._ended.get_nowait())
-            ended = [entry for entry in batch if entry is not None]
-            if ended:
-                self._record(ended)
-            if len(ended) < len(batch):
-                return
+            stopping = None in batch
+            ended = unrecorded + [entry for entry in batch if entry is not None]
+            unrecorded = self._record(ended) if ended else []
+        for entry in unrecorded:
+            logger.warning(
+                "job %s: its end was not recorded before shutdown; the next start recovers it",
+                entry.job.spec.job_id,
+            )
 
-    def _record(self, ended: list[_Ended]) -> None:
+    def _record(self, ended: list[_Ended]) -> list[_Ended]:
+        """Record the ends and clean up after them; return those that could not be written."""
         try:
             with transaction(self._sessions) as session:
-                states = _record_ends(session, ended)
+                states = _write_ends(session, ended)
         except Exception:
             # One end that cannot be written must not lose the others: each gets a
             # transaction of its own.
@@ -233,18 +275,33 @@ class LocalRunner:
                 "recording %s ended jobs together failed; recording each alone", len(ended)
             )
             states = [self._record_alone(entry) for entry in ended]
-        for entry, state in zip(ended, states, strict=True):
-            self._clean_up(entry, state)
 
-    def _record_alone(self, entry: _Ended) -> JobState | None:
+        unrecorded = []
+        for entry, state in zip(ended, states, strict=True):
+            if state is _NOT_WRITTEN:
+                unrecorded.append(entry)
+                continue
+            try:
+                self._clean_up(entry, state)
+            except Exception:
+                logger.exception("job %s: cleaning up after its end failed", entry.job.spec.job_id)
+        return unrecorded
+
+    def _record_alone(self, entry: _Ended) -> JobState | None | object:
+        """Record one end, or fail its job when that fails; _NOT_WRITTEN when neither is written."""
+        job_id = entry.job.spec.job_id
         try:
             with transaction(self._sessions) as session:
-                return _record_ends(session, [entry])[0]
+                return _write_ends(session, [entry])[0]
         except Exception:
-            logger.exception("job %s: its end could not be recorded", entry.job.spec.job_id)
+            logger.exception("job %s: its end could not be recorded", job_id)
+        try:
             with transaction(self._sessions) as session:
-                fail_job(session, entry.job.spec.job_id, _INTERNAL_ERROR)
+                fail_job(session, job_id, _INTERNAL_ERROR)
             return JobState.ERROR
+        except Exception:
+            logger.exception("job %s: failing it failed too; trying again later", job_id)
+            return _NOT_WRITTEN
 
     def _clean_up(self, entry: _Ended, state: JobState | None) -> None:
         """Remove what an ok job leaves behind, free its slot and wake the handler if due."""
@@ -287,8 +344,15 @@ class LocalRunner:
                     "job %s: fork server unavailable, restarting it and running the job with bash",
                     spec.job_id,
                 )
-                self._fork_server.start()
+                self._restart_fork_server(spec.job_id)
         return execute_script(spec, **arguments)
+
+    def _restart_fork_server(self, job_id: int) -> None:
+        assert self._fork_server is not None
+        try:
+            self._fork_server.start()
+        except (ForkServerError, OSError) as exc:
+            logger.error("job %s: the fork server did not restart: %s", job_id, exc)
 
 
 @dataclass(frozen=True)
@@ -304,7 +368,7 @@ class _Ended:
     """Stopped by the runner's shutdown: the next start recovers it, so nothing is recorded."""
 
 
-def _record_ends(session: Session, ended: list[_Ended]) -> list[JobState | None]:
+def _write_ends(session: Session, ended: list[_Ended]) -> list[JobState | None]:
     """Record how jobs ended; return each one's final state (None: not ended ok or failed)."""
     reports = [entry.report for entry in ended if entry.report is not None]
     states = dict(
