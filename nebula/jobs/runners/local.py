@@ -157,7 +157,7 @@ class LocalRunner:
         return True
 
     def poll(self) -> None:
-        """Nothing to do: the pool's threads record their jobs' ends themselves."""
+        """Nothing to do: the recorder thread records the ends of jobs as they come."""
 
     def adopt(self, job_id: int) -> None:
         raise NotImplementedError("the local runner cannot adopt a job running elsewhere")
