@@ -25,7 +25,8 @@ INFO_MAX_CHARS = 2000
 _JOB_ROWS = select(Job.id, Job.state, Job.tool_id, Job.user_id).where(
     Job.id.in_(bindparam("job_ids", expanding=True))
 )
-# Locked in id order, so that two handlers recording overlapping jobs cannot deadlock.
+# Locked in id order, so that two handlers recording overlapping batches take the rows in the
+# same order and neither waits for a row the other took out of turn.
 _JOB_ROWS_FOR_UPDATE = _JOB_ROWS.order_by(Job.id).with_for_update()
 _JOB_OUTPUTS = (
     select(JobOutput.job_id, JobOutput.name, HistoryItem.id, HistoryItem.dataset_id)

@@ -152,8 +152,8 @@ class ForkServer:
             reader = connection.makefile("rb")
             pid = int(_read_message(reader)["pid"])
             announce_start(pid, handle, on_start)
-            # NOTE: in a worker the limit also covers describing the outputs, which comes
-            # before the result line; a separate "ended" line would end the limit earlier.
+            # NOTE: in a worker the limit also covers describing the outputs, because the
+            # worker sends its result line only after that.
             with wall_time_limit(pid, spec.wall_time) as timed_out:
                 ended = _read_message(reader)
             # A job worker runs other jobs after this one, so no kill for this job may

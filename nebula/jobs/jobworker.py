@@ -188,15 +188,15 @@ def run_entry(request: dict[str, Any]) -> int:
     return int(importlib.import_module(module).main(argv) or 0)
 
 
-def _replace_environ(wanted: dict[str, str]) -> None:
-    """Make os.environ equal to `wanted`, setting and unsetting only the variables that differ.
+def _replace_environ(environ: dict[str, str]) -> None:
+    """Make os.environ equal to `environ`, setting and unsetting only the variables that differ.
 
     A job's environment is mostly the worker's own, so this touches a few variables
     where clearing and refilling touched every one, twice per job.
     """
-    for key in [key for key in os.environ if key not in wanted]:
+    for key in [key for key in os.environ if key not in environ]:
         del os.environ[key]
-    for key, value in wanted.items():
+    for key, value in environ.items():
         if os.environ.get(key) != value:
             os.environ[key] = value
 

@@ -55,10 +55,10 @@ _COMMAND_LINE = (
     .where(_jobs.c.id == bindparam("job_id"))
     .values(command_line=bindparam("job_command_line"))
 )
-_OUTPUTS_RUNNING = (
+_OUTPUTS_STATE = (
     update(_datasets)
     .where(_datasets.c.id.in_(bindparam("dataset_ids", expanding=True)))
-    .values(state=DatasetState.RUNNING)
+    .values(state=bindparam("dataset_state"))
 )
 _UNSTART = (
     update(_jobs)
@@ -75,11 +75,6 @@ _UNSTART = (
         attempts=_jobs.c.attempts - 1,
     )
     .returning(_jobs.c.id)
-)
-_OUTPUTS_QUEUED = (
-    update(_datasets)
-    .where(_datasets.c.id.in_(bindparam("dataset_ids", expanding=True)))
-    .values(state=DatasetState.QUEUED)
 )
 _RELEASE = (
     update(_jobs)
@@ -197,7 +192,9 @@ def mark_all_running(
     )
     dataset_ids = [dataset_id for job in started for dataset_id in job.output_dataset_ids]
     if dataset_ids:
-        session.execute(_OUTPUTS_RUNNING, {"dataset_ids": dataset_ids})
+        session.execute(
+            _OUTPUTS_STATE, {"dataset_ids": dataset_ids, "dataset_state": DatasetState.RUNNING}
+        )
     for job in started:
         logger.info(
             "job %s running on the %s runner: tool %s, user %s",
@@ -216,12 +213,14 @@ def unstart_jobs(session: Session, jobs: list[PreparedJob]) -> list[int]:
     """
     returned: list[int] = []
     for holder in {job.handler for job in jobs}:
-        held = [job.spec.job_id for job in jobs if job.handler == holder]
-        returned += session.scalars(_UNSTART, {"job_ids": held, "holder": holder})
+        job_ids = [job.spec.job_id for job in jobs if job.handler == holder]
+        returned += session.scalars(_UNSTART, {"job_ids": job_ids, "holder": holder})
     outputs = [job.output_dataset_ids for job in jobs if job.spec.job_id in returned]
     dataset_ids = [dataset_id for ids in outputs for dataset_id in ids]
     if dataset_ids:
-        session.execute(_OUTPUTS_QUEUED, {"dataset_ids": dataset_ids})
+        session.execute(
+            _OUTPUTS_STATE, {"dataset_ids": dataset_ids, "dataset_state": DatasetState.QUEUED}
+        )
     return returned
 
 

@@ -100,7 +100,7 @@ class LocalRunner:
         )
         if self._fork_server is not None:
             self._fork_server.start()
-        # Ended jobs wait here for the recorder thread; None asks it to stop.
+        # Ended jobs wait here for the recorder thread, and None ends the thread.
         self._ended: queue.SimpleQueue[_Ended | None] = queue.SimpleQueue()
         self._recorder = threading.Thread(
             target=self._record_ends, name="job-recorder", daemon=True

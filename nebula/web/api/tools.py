@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -112,16 +113,20 @@ def show_tool(tool_id: str, nebula: Nebula, io_details: str | None = None) -> di
 # OpenAPI document, because FastAPI (0.165) sends a returned Response without validating it.
 @router.post("/api/tools", response_model=dict[str, Any])
 async def run_tool(request: Request) -> Response:
-    body = await read_tool_request(request, get_nebula(request))
-    response = await run_in_session(request, partial(_run_tool, request, body))
-    wake_handler(request)
-    return response
+    return await _queue_job(request, _run_tool)
 
 
 @router.post("/api/tools/fetch", response_model=dict[str, Any])
 async def fetch(request: Request) -> Response:
+    return await _queue_job(request, _fetch)
+
+
+async def _queue_job(
+    request: Request, create: Callable[[Request, ToolRequest, Session], JSONResponse]
+) -> Response:
+    """Read the request's body, create its job in one session, then wake the job handler."""
     body = await read_tool_request(request, get_nebula(request))
-    response = await run_in_session(request, partial(_fetch, request, body))
+    response = await run_in_session(request, partial(create, request, body))
     wake_handler(request)
     return response
 
