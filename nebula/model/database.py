@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import sqlite3
 import threading
 from collections import deque
@@ -40,7 +42,7 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
             max_overflow=SQLITE_POOL_SIZE,
         )
         event.listen(engine, "connect", _configure_sqlite)
-        _serve_writers_in_turn(engine, SQLITE_BUSY_TIMEOUT)
+        _serve_writers_in_turn(engine, SQLITE_BUSY_TIMEOUT, _writer_lock_path(url))
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
@@ -107,8 +109,7 @@ class WriterQueue:
     transactions are short and deliver the results that users wait for, so they go
     first. SQLite's own lock still arbitrates between processes.
 
-    NOTE: only the writers of one process are ordered; several `serve --workers`
-    processes on one SQLite file still compete through SQLite's busy handler.
+    Between processes on one SQLite file, WriterLock takes the place of SQLite's busy handler.
     """
 
     def __init__(self, timeout: float) -> None:
@@ -146,21 +147,53 @@ class WriterQueue:
                 self._taken = False
 
 
+class WriterLock:
+    """The write turn among the processes on one SQLite file: an flock on a file beside it.
+
+    A writer that finds SQLite's lock taken sleeps in its busy handler, 1 ms at first and
+    up to 100 ms, and tries again. With a web process and a job handler process writing
+    all the time, the handler slept through most of its turns. A process waiting for an
+    flock wakes as soon as the lock is released.
+
+    NOTE: the wait has no timeout. A process that keeps a write transaction open makes the
+    others wait until it ends or dies, and the kernel releases the lock of a dead process.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._pid = os.getpid()
+
+    def acquire(self) -> None:
+        # A forked child must not share the parent's open file description: the lock
+        # belongs to the description, so the two would both hold it at once.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
 def write_first() -> None:
     """Let the calling thread's SQLite transactions go ahead of web requests (job threads)."""
     _thread_role.goes_first = True
 
 
-def _serve_writers_in_turn(engine: Engine, timeout: float) -> None:
-    """Start every SQLite transaction as a writer, one thread of this process at a time.
+def _serve_writers_in_turn(engine: Engine, timeout: float, lock_path: Path | None) -> None:
+    """Start every SQLite transaction as a writer, one thread of one process at a time.
 
     A deferred transaction that reads and then writes fails at once with "database is
     locked" when another writer got there first, whatever the busy timeout. Taking the
     write lock at BEGIN makes it wait its turn instead. The turn ends when the DBAPI
     connection commits or rolls back, which the pool also does when a connection comes
-    back unfinished.
+    back unfinished. Threads wait in the WriterQueue, and the thread whose turn it is waits
+    for the other processes at `lock_path` (None: an in-memory database, one process).
     """
     queue = WriterQueue(timeout)
+    between_processes = WriterLock(lock_path) if lock_path is not None else None
     holders: set[int] = set()
     dialect = engine.dialect
     do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
@@ -168,6 +201,12 @@ def _serve_writers_in_turn(engine: Engine, timeout: float) -> None:
     def begin(connection: Any) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         queue.acquire()
+        if between_processes is not None:
+            try:
+                between_processes.acquire()
+            except BaseException:
+                queue.release()
+                raise
         holders.add(id(dbapi_connection))
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -179,6 +218,8 @@ def _serve_writers_in_turn(engine: Engine, timeout: float) -> None:
         key = id(getattr(dbapi_connection, "dbapi_connection", dbapi_connection))
         if key in holders:
             holders.discard(key)
+            if between_processes is not None:
+                between_processes.release()
             queue.release()
 
     def commit(dbapi_connection: Any) -> None:
@@ -210,6 +251,13 @@ def _ensure_sqlite_folder(url: str) -> None:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _writer_lock_path(url: str) -> Path | None:
+    path = url.split("///", 1)[-1]
+    if not path or path == ":memory:":
+        return None
+    return Path(f"{path}.writer-lock")
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
