@@ -3,10 +3,11 @@
 The script starts a Nebula deployment of its own in a temporary folder, on free loopback
 ports, and stops it again at the end, on Ctrl-C and on error:
 
-- `embedded`: one `nebula serve` on SQLite, whose in-process handler runs jobs with the
-  local runner and its fork server. With `--web-workers N` above 1, it is
-  `nebula serve --workers N`: the handler runs in the serving process and N web
-  processes answer the requests.
+- `embedded`: one `nebula serve` on SQLite, as it starts by default: a web process, and
+  a job handler in a child process that runs jobs with the local runner and its fork
+  server. With `--web-workers N` above 1, it is `nebula serve --workers N`: N web
+  processes answer the requests. `--set handler_process=false` runs the handler in a
+  thread of the web process instead.
 - `distributed`: a new PostgreSQL database (dropped at the end), `nebula db upgrade`,
   `nebula serve --workers N` without a handler, H `nebula handler` processes with the
   Celery runner and W `nebula worker` processes on Redis or RabbitMQ, on a queue of
@@ -277,11 +278,11 @@ def start_embedded(deployment: Deployment, args: argparse.Namespace) -> str:
     port = _free_port()
     deployment.url = f"http://{LOOPBACK}:{port}"
     admin_key = _create_admin(deployment.env)
-    if args.web_workers > 1:
-        workers = str(args.web_workers)
-        serve = deployment.start("handler", "serve", "--port", str(port), "--workers", workers)
-    else:
-        serve = deployment.start("web+handler", "serve", "--port", str(port))
+    # With the handler in a thread of its own process, the web process is both kinds.
+    in_thread = deployment.env.get("NEBULA_HANDLER_PROCESS", "true").lower() in ("false", "0", "no")
+    kind = "web+handler" if in_thread else "web"
+    workers = ["--workers", str(args.web_workers)] if args.web_workers > 1 else []
+    serve = deployment.start(kind, "serve", "--port", str(port), *workers)
     _wait_for_web(deployment, serve)
     return admin_key
 
@@ -1021,6 +1022,9 @@ def _classify(
                 child_kind = "job"
             elif "nebula.jobs.forkserver" in commands.get(child, ""):
                 child_kind = "fork server"
+            elif "nebula.cli handler" in commands.get(child, ""):
+                # The job handler that `nebula serve` starts.
+                child_kind = "handler"
             elif "multiprocessing.spawn" in commands.get(child, ""):
                 # The web processes of `nebula serve --workers N`.
                 child_kind = "web"

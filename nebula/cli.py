@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import os
 import signal
 import sys
-import threading
+import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nebula.config import Settings, load_settings
 from nebula.errors import NebulaError
 
+if TYPE_CHECKING:
+    from nebula.app import NebulaApp
+
 logger = logging.getLogger("nebula")
+
+# How often `nebula handler` looks whether it was asked to stop, or whether the serve
+# that started it still runs: a serve killed with SIGKILL cannot stop it.
+STOP_CHECK_SECONDS = 0.2
+PR_SET_PDEATHSIG = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     handler.add_argument(
         "--name",
         help="handler name recorded on the jobs it claims (setting: handler_id; default HOST.PID)",
+    )
+    handler.add_argument(
+        "--exit-with-parent",
+        type=int,
+        metavar="PID",
+        help="stop when process PID ends (nebula serve starts its handler this way)",
     )
     handler.set_defaults(run=_handler)
 
@@ -148,13 +165,20 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from nebula.app import build_app
-    from nebula.jobs.service import start_job_handler
+    from nebula.jobs.supervisor import HandlerFailed, HandlerProcess
+    from nebula.jobs.wakeup import wake_socket_path
     from nebula.web.app import create_app
 
     if args.workers < 1:
         print(f"nebula: error: --workers must be 1 or more, got {args.workers}", file=sys.stderr)
         return 2
     settings = _settings(args, host=args.host, port=args.port)
+    separate_handler = settings.run_handler and settings.handler_process
+    if separate_handler and settings.handler_wake_socket is None:
+        # The handler and every web process read it from the environment.
+        wake_socket = wake_socket_path(Path(tempfile.gettempdir()))
+        os.environ["NEBULA_HANDLER_WAKE_SOCKET"] = str(wake_socket)
+        settings = settings.model_copy(update={"handler_wake_socket": wake_socket})
     nebula = build_app(settings, migrate=settings.is_sqlite)
     logger.info(
         "Nebula serving on http://%s:%s with %d web process(es) (data in %s)",
@@ -163,15 +187,55 @@ def _serve(args: argparse.Namespace) -> int:
         args.workers,
         settings.data_dir.resolve(),
     )
-    if args.workers == 1:
-        uvicorn.run(
-            create_app(nebula),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            timeout_keep_alive=settings.keep_alive_timeout,
-        )
-        return 0
+    handler_process = None
+    if separate_handler:
+        handler_process = HandlerProcess(Path(args.config).resolve() if args.config else None)
+        assert settings.handler_wake_socket is not None
+        # A socket file left by an earlier run would look like a handler that is ready.
+        settings.handler_wake_socket.unlink(missing_ok=True)
+        try:
+            handler_process.start(ready=settings.handler_wake_socket)
+        except HandlerFailed as exc:
+            print(f"nebula: error: {exc}", file=sys.stderr)
+            return 1
+        # uvicorn shuts down on SIGTERM and then raises the signal again with this handler in
+        # place. The default handler would end the process before it stops the job handler.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        if args.workers == 1:
+            uvicorn.run(
+                create_app(nebula, run_handler=settings.run_handler and not separate_handler),
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level.lower(),
+                timeout_keep_alive=settings.keep_alive_timeout,
+            )
+            return 0
+        return _serve_workers(args, settings, nebula, run_handler=not separate_handler)
+    finally:
+        if handler_process is not None:
+            handler_process.stop()
+
+
+def _stop_with_parent() -> None:
+    """Have Linux send this process SIGTERM when its parent ends; elsewhere the poll notices."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def _exit_on_signal(number: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _serve_workers(
+    args: argparse.Namespace, settings: Settings, nebula: NebulaApp, run_handler: bool
+) -> int:
+    import uvicorn
+
+    from nebula.jobs.service import start_job_handler
 
     # Worker processes are started fresh and read their settings from the environment.
     os.environ.update(
@@ -183,7 +247,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if args.config:
         os.environ["NEBULA_CONFIG"] = str(Path(args.config).resolve())
-    handler = start_job_handler(nebula) if settings.run_handler else None
+    handler = start_job_handler(nebula) if settings.run_handler and run_handler else None
     try:
         uvicorn.run(
             "nebula.web.factory:create_worker_app",
@@ -206,17 +270,37 @@ def _serve(args: argparse.Namespace) -> int:
 def _handler(args: argparse.Namespace) -> int:
     from nebula.app import build_app
     from nebula.jobs.service import start_job_handler
+    from nebula.jobs.wakeup import WakeListener
 
     settings = _settings(args, handler_id=args.name)
     nebula = build_app(settings, migrate=settings.is_sqlite)
-    stopping = threading.Event()
+    # The signal handler only sets a flag: one that set a threading.Event could deadlock,
+    # when a second signal came while the first handler held the Event's lock.
+    stopping: list[int] = []
     for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: stopping.set())
+        signal.signal(number, lambda received, _frame: stopping.append(received))
+    if args.exit_with_parent is not None:
+        _stop_with_parent()
     handler = start_job_handler(nebula)
+    listener = (
+        WakeListener(settings.handler_wake_socket, handler.wake)
+        if settings.handler_wake_socket is not None
+        else None
+    )
     logger.info(
         "job handler %s running with the %s runner", settings.handler_id, settings.runner.value
     )
-    stopping.wait()
+    while not stopping:
+        time.sleep(STOP_CHECK_SECONDS)
+        if args.exit_with_parent is not None and os.getppid() != args.exit_with_parent:
+            logger.warning(
+                "job handler %s: its parent process %s ended; stopping",
+                settings.handler_id,
+                args.exit_with_parent,
+            )
+            break
+    if listener is not None:
+        listener.close()
     handler.stop()
     return 0
 

@@ -117,8 +117,14 @@ class Settings(BaseModel):
         ge=1,
         description="jobs one `nebula worker` runs at once",
     )
-    run_handler: bool = Field(
-        True, description="whether `nebula serve` runs a job handler in the web process"
+    run_handler: bool = Field(True, description="whether `nebula serve` runs a job handler")
+    handler_process: bool = Field(
+        True,
+        description="whether `nebula serve` runs its job handler in a child process (true) or in a thread of the web process (false)",
+    )
+    handler_wake_socket: Path | None = Field(
+        None,
+        description="Unix datagram socket on which a job handler hears of new jobs from web processes on its host; `nebula serve` sets one for the handler it starts",
     )
     secret_key: str | None = Field(
         None,

@@ -114,4 +114,18 @@ def _pid_exists(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """Tell whether the process has ended but not been reaped (Linux; False elsewhere).
+
+    A handler that `nebula serve` started outlives a killed serve as a zombie until its
+    new parent reaps it, which a container's first process may never do.
+    """
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in ("Z", "X")

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from nebula import __version__
 from nebula.app import NebulaApp
 from nebula.jobs.service import start_job_handler
+from nebula.jobs.wakeup import WakeSender
 from nebula.model.database import connection_limit
 from nebula.web.api import contents, datasets, histories, jobs, tools, uploads, users, version
 from nebula.web.errors import install_error_handlers
@@ -35,7 +36,11 @@ def create_app(nebula: NebulaApp, run_handler: bool | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         handler = start_job_handler(nebula) if run_handler else None
-        app.state.wake_handler = handler.wake if handler else None
+        if handler is not None:
+            app.state.wake_handler = handler.wake
+        elif nebula.settings.handler_wake_socket is not None:
+            # The handler runs in another process of this host (`nebula serve`'s child).
+            app.state.wake_handler = WakeSender(nebula.settings.handler_wake_socket).wake
         try:
             yield
         finally:

@@ -73,6 +73,22 @@ def server_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str,
     return env
 
 
+def handler_children(parent: int) -> list[int]:
+    """Return the pids of the `nebula handler` processes whose parent is `parent`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and "nebula.cli handler" in command:
+            found.append(int(entry.name))
+    return found
+
+
 @dataclass
 class NebulaServer:
     """A `nebula serve` subprocess on a free port with its own data folder."""
@@ -109,6 +125,20 @@ class NebulaServer:
         self.process.kill()
         self.process.wait()
         raise RuntimeError(f"nebula serve did not answer within {START_TIMEOUT} s; see {log.name}")
+
+    def kill(self) -> None:
+        """Kill serve and its job handler with SIGKILL, as a crash of the whole host would.
+
+        Killing serve alone lets its handler stop in good order, killing its jobs.
+        """
+        if self.process is None or self.process.poll() is not None:
+            return
+        for pid in handler_children(self.process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.stop(signal.SIGKILL)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is None or self.process.poll() is not None:
