@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the web server (and, by default, a job handler)",
-        description="Run the web server. On the embedded SQLite database, migrations are applied and a job handler runs in the same process.",
+        description="Run the web server. On the embedded SQLite database, migrations are applied. A job handler runs in a child process (setting handler_process) unless run_handler is false.",
     )
     _add_config_option(serve)
     serve.add_argument("--host", help="address to listen on (setting: host; default 127.0.0.1)")
@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=1,
-        help="web processes sharing the port (default 1); with more than one, the job handler runs in the main process",
+        help="web processes sharing the port (default 1)",
     )
     serve.set_defaults(run=_serve)
 
@@ -166,7 +166,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from nebula.app import build_app
     from nebula.jobs.supervisor import HandlerFailed, HandlerProcess
-    from nebula.jobs.wakeup import wake_socket_path
+    from nebula.jobs.wakeup import WakeSocketError, remove_stale_socket, wake_socket_path
     from nebula.web.app import create_app
 
     if args.workers < 1:
@@ -176,7 +176,7 @@ def _serve(args: argparse.Namespace) -> int:
     separate_handler = settings.run_handler and settings.handler_process
     if separate_handler and settings.handler_wake_socket is None:
         # The handler and every web process read it from the environment.
-        wake_socket = wake_socket_path(Path(tempfile.gettempdir()))
+        wake_socket = wake_socket_path(Path(tempfile.gettempdir()), settings.data_dir)
         os.environ["NEBULA_HANDLER_WAKE_SOCKET"] = str(wake_socket)
         settings = settings.model_copy(update={"handler_wake_socket": wake_socket})
     nebula = build_app(settings, migrate=settings.is_sqlite)
@@ -191,11 +191,11 @@ def _serve(args: argparse.Namespace) -> int:
     if separate_handler:
         handler_process = HandlerProcess(Path(args.config).resolve() if args.config else None)
         assert settings.handler_wake_socket is not None
-        # A socket file left by an earlier run would look like a handler that is ready.
-        settings.handler_wake_socket.unlink(missing_ok=True)
         try:
+            # A socket left by a killed handler would look like a handler that is ready.
+            remove_stale_socket(settings.handler_wake_socket)
             handler_process.start(ready=settings.handler_wake_socket)
-        except HandlerFailed as exc:
+        except (HandlerFailed, WakeSocketError) as exc:
             print(f"nebula: error: {exc}", file=sys.stderr)
             return 1
         # uvicorn shuts down on SIGTERM and then raises the signal again with this handler in
@@ -217,11 +217,15 @@ def _serve(args: argparse.Namespace) -> int:
             handler_process.stop()
 
 
-def _stop_with_parent() -> None:
-    """Have Linux send this process SIGTERM when its parent ends; elsewhere the poll notices."""
+def _die_with_parent() -> None:
+    """Have Linux kill this process when its parent ends; elsewhere the poll notices.
+
+    A killed serve then leaves its handler's jobs running, as it did when the handler ran
+    inside it, and the next start recovers them. SIGTERM would stop the jobs instead.
+    """
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
 
@@ -270,7 +274,7 @@ def _serve_workers(
 def _handler(args: argparse.Namespace) -> int:
     from nebula.app import build_app
     from nebula.jobs.service import start_job_handler
-    from nebula.jobs.wakeup import WakeListener
+    from nebula.jobs.wakeup import WakeListener, WakeSocketError
 
     settings = _settings(args, handler_id=args.name)
     nebula = build_app(settings, migrate=settings.is_sqlite)
@@ -280,25 +284,33 @@ def _handler(args: argparse.Namespace) -> int:
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda received, _frame: stopping.append(received))
     if args.exit_with_parent is not None:
-        _stop_with_parent()
+        _die_with_parent()
     handler = start_job_handler(nebula)
-    listener = (
-        WakeListener(settings.handler_wake_socket, handler.wake)
-        if settings.handler_wake_socket is not None
-        else None
-    )
+    # Bound once the handler has recovered its jobs: `nebula serve` takes the socket's
+    # appearance as the sign that the handler is ready.
+    try:
+        listener = (
+            WakeListener(settings.handler_wake_socket, handler.wake)
+            if settings.handler_wake_socket is not None
+            else None
+        )
+    except (WakeSocketError, OSError) as exc:
+        print(f"nebula: error: cannot listen on handler_wake_socket: {exc}", file=sys.stderr)
+        handler.stop()
+        return 2
     logger.info(
         "job handler %s running with the %s runner", settings.handler_id, settings.runner.value
     )
     while not stopping:
         time.sleep(STOP_CHECK_SECONDS)
         if args.exit_with_parent is not None and os.getppid() != args.exit_with_parent:
+            # As if killed with it: its jobs go on, and the next start recovers them.
             logger.warning(
-                "job handler %s: its parent process %s ended; stopping",
+                "job handler %s: its parent process %s ended; exiting without stopping its jobs",
                 settings.handler_id,
                 args.exit_with_parent,
             )
-            break
+            os._exit(1)
     if listener is not None:
         listener.close()
     handler.stop()

@@ -1,10 +1,10 @@
 """The job handler of `nebula serve` as a child process: started, restarted, stopped.
 
-In the web process, the handler's threads took the interpreter lock from the threads
-that answer requests, and a request holding SQLite's write turn waited for it: at a
-thousand users the web process spent twice the CPU a request needs inside each
-transaction. In a process of its own the handler has its own interpreter and CPU, and
-the two take turns to write through the lock of nebula.model.database.WriterLock.
+In the web process, the handler's threads took the interpreter lock from the request
+threads. A request that held SQLite's write turn then waited for the lock, so at a
+thousand users it held the turn twice as long as its own work took. In a process of its
+own the handler has its own interpreter and CPU, and the two processes take turns to
+write through nebula.model.database.WriterLock.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ READY_TIMEOUT = 120.0
 # Wait before starting again a handler that died, so that one that fails at once
 # does not spin.
 RESTART_DELAY = 2.0
+MAX_RESTART_DELAY = 60.0
 
 
 class HandlerFailed(Exception):
@@ -51,7 +52,7 @@ class HandlerProcess:
 
     def start(self, ready: Path | None = None, timeout: float = READY_TIMEOUT) -> None:
         """Start the handler; with `ready`, wait until that path exists (the handler binds it
-        once it has recovered its jobs and runs), so that serve answers only then.
+        once it has recovered its jobs and runs), so that serve takes requests only then.
 
         Raises HandlerFailed when the handler ends before it is ready.
         """
@@ -101,25 +102,42 @@ class HandlerProcess:
             # stop() may have come between the watcher's check and here.
             if self._stopping.is_set():
                 return
-            # Its output goes where this process's goes, so the log shows both.
-            self._process = subprocess.Popen(self._command, env=self._env, stdin=subprocess.DEVNULL)
+            # Its output goes where this process's goes, so the log shows both. In a session
+            # of its own, a Ctrl-C or a signal to serve's process group reaches serve only,
+            # which then stops the handler itself.
+            self._process = subprocess.Popen(
+                self._command, env=self._env, stdin=subprocess.DEVNULL, start_new_session=True
+            )
         logger.info("job handler started in process %s", self._process.pid)
 
     def _watch(self) -> None:
+        delay = RESTART_DELAY / 2
         while not self._stopping.is_set():
             with self._lock:
                 process = self._process
             if process is None:
                 return
+            started = time.monotonic()
             code = process.wait()
             if self._stopping.is_set():
                 return
+            if code == 0:
+                # Stopped by a signal from elsewhere (an operator's SIGTERM): not a crash.
+                logger.warning(
+                    "job handler process %s stopped; serve runs on without a job handler",
+                    process.pid,
+                )
+                return
+            # A handler that fails again soon after its start waits longer each time.
+            delay = RESTART_DELAY if time.monotonic() - started > MAX_RESTART_DELAY else min(
+                delay * 2, MAX_RESTART_DELAY
+            )
             logger.error(
                 "job handler process %s exited with status %s; starting another in %g s",
                 process.pid,
                 code,
-                RESTART_DELAY,
+                delay,
             )
-            if self._stopping.wait(RESTART_DELAY):
+            if self._stopping.wait(delay):
                 return
             self._spawn()

@@ -8,18 +8,21 @@ the handler polls the table anyway.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import os
 import socket
+import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+_CLOSE_CHECK_SECONDS = 0.5
+
 
 class WakeSender:
-    """The web side: sends wake-ups to the handler socket at `path`, never waiting."""
+    """The web side: sends wake-ups to the handler socket at `path` on a non-blocking socket."""
 
     def __init__(self, path: Path) -> None:
         self.path = str(path)
@@ -33,6 +36,10 @@ class WakeSender:
             pass  # No handler listens yet, or its queue is full: its poll finds the jobs.
 
 
+class WakeSocketError(Exception):
+    """The wake-up socket's path is taken: by another file, or by a handler that listens."""
+
+
 class WakeListener:
     """The handler side: calls `wake` for every datagram that arrives at `path`."""
 
@@ -40,35 +47,66 @@ class WakeListener:
         self.path = path
         self._wake = wake
         self._closing = threading.Event()
+        remove_stale_socket(path)
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        # A socket file left by a handler that died would make bind fail.
-        path.unlink(missing_ok=True)
         self._socket.bind(str(path))
+        # recv wakes up now and then to see whether close() was called; shutdown() does
+        # not end a blocked recv on a datagram socket everywhere.
+        self._socket.settimeout(_CLOSE_CHECK_SECONDS)
         self._thread = threading.Thread(target=self._listen, name="handler-wakeup", daemon=True)
         self._thread.start()
 
     def close(self) -> None:
         self._closing.set()
-        # Shutting the socket down makes the thread's recv return.
-        try:
-            self._socket.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self._thread.join(timeout=5)
         self._socket.close()
         self.path.unlink(missing_ok=True)
 
     def _listen(self) -> None:
-        while True:
+        while not self._closing.is_set():
             try:
                 self._socket.recv(64)
+            except TimeoutError:
+                continue
             except OSError:
-                return
-            if self._closing.is_set():
                 return
             self._wake()
 
 
-def wake_socket_path(folder: Path) -> Path:
-    """Return a new socket path in `folder`, which must be short: Unix socket paths hold about 100 bytes."""
-    return folder / f"nebula-wake-{os.getpid()}-{os.urandom(4).hex()}.sock"
+def wake_socket_path(folder: Path, data_dir: Path) -> Path:
+    """Return the socket path in `folder` for the deployment whose data is in `data_dir`.
+
+    The name is the same at every start, so that a socket left by a killed handler is
+    reused rather than left behind, and short, because Unix socket paths hold about 100
+    bytes.
+    """
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return folder / f"nebula-wake-{digest}.sock"
+
+
+def remove_stale_socket(path: Path) -> None:
+    """Remove a socket file left by a handler that died; refuse any other file at `path`."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(mode):
+        raise WakeSocketError(
+            f"handler_wake_socket {path} exists and is not a socket; remove it or choose another path"
+        )
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    probe.setblocking(False)
+    try:
+        probe.sendto(b"", str(path))
+    except BlockingIOError:
+        pass  # Its queue is full, so a handler listens and has not caught up.
+    except ConnectionRefusedError:
+        path.unlink(missing_ok=True)  # No listener: a dead handler's socket.
+        return
+    except OSError as exc:
+        raise WakeSocketError(f"handler_wake_socket {path} cannot be checked: {exc}") from None
+    finally:
+        probe.close()
+    raise WakeSocketError(
+        f"handler_wake_socket {path} is in use by another job handler on this host"
+    )

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
@@ -168,13 +168,37 @@ class WriterLock:
         # A forked child must not share the parent's open file description: the lock
         # belongs to the description, so the two would both hold it at once.
         if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._fd = _open_lock_file(self.path)
             self._pid = os.getpid()
         fcntl.flock(self._fd, fcntl.LOCK_EX)
 
     def release(self) -> None:
         if self._fd is not None and self._pid == os.getpid():
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def _open_lock_file(path: Path) -> int:
+    try:
+        # Mode 0666 less the umask, as SQLite creates its own files.
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except PermissionError:
+        # Created by another user (root running a command, say): flock needs no write access.
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+
+
+# One queue and one lock per database file in this process, however many engines open it:
+# two lock descriptors of one process would wait for each other without a timeout.
+_writers: dict[Path, tuple[WriterQueue, WriterLock]] = {}
+_writers_lock = threading.Lock()
+
+
+def _writers_of(lock_path: Path | None, timeout: float) -> tuple[WriterQueue, WriterLock | None]:
+    if lock_path is None:
+        return WriterQueue(timeout), None
+    with _writers_lock:
+        if lock_path not in _writers:
+            _writers[lock_path] = (WriterQueue(timeout), WriterLock(lock_path))
+        return _writers[lock_path]
 
 
 def write_first() -> None:
@@ -192,8 +216,7 @@ def _serve_writers_in_turn(engine: Engine, timeout: float, lock_path: Path | Non
     back unfinished. Threads wait in the WriterQueue, and the thread whose turn it is waits
     for the other processes at `lock_path` (None: an in-memory database, one process).
     """
-    queue = WriterQueue(timeout)
-    between_processes = WriterLock(lock_path) if lock_path is not None else None
+    queue, between_processes = _writers_of(lock_path, timeout)
     holders: set[int] = set()
     dialect = engine.dialect
     do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
@@ -254,10 +277,10 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def _writer_lock_path(url: str) -> Path | None:
-    path = url.split("///", 1)[-1]
-    if not path or path == ":memory:":
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    return Path(f"{path}.writer-lock")
+    return Path(f"{database}.writer-lock").resolve()
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -89,7 +89,7 @@ def test_jobs_survive_sigkill_of_the_server(data_dir: Path, servers: list[Nebula
         running_job_ids = set(session.scalars(select(Job.id).where(Job.state == "running")))
     orphans_before = _job_pids(running_job_ids)
 
-    first.kill()
+    first.stop(signal.SIGKILL)
     orphans_after_kill = _job_pids(running_job_ids)
     second = NebulaServer(data_dir, extra_env=env)
     servers.append(second)
@@ -143,7 +143,7 @@ def test_queued_jobs_run_after_sigkill_and_restart(
     job_ids = [run["jobs"][0]["id"] for run in runs]
     _wait_for_states(api, job_ids, {"running"}, 1)
 
-    first.kill()
+    first.stop(signal.SIGKILL)
     second = NebulaServer(data_dir, extra_env=env)
     servers.append(second)
     second.start()

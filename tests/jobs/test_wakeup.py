@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from pathlib import Path
 
-from nebula.jobs.wakeup import WakeListener, WakeSender, wake_socket_path
+import pytest
+
+from nebula.jobs.wakeup import WakeListener, WakeSender, WakeSocketError, wake_socket_path
 
 
-def test_wake_listener_wakes_per_datagram_and_removes_socket_on_close(tmp_path: Path) -> None:
+def test_wake_listener_close_removes_socket(tmp_path: Path) -> None:
     woken = threading.Semaphore(0)
-    path = wake_socket_path(tmp_path)
+    path = wake_socket_path(tmp_path, tmp_path / "data")
     listener = WakeListener(path, woken.release)
     sender = WakeSender(path)
 
@@ -26,9 +29,11 @@ def test_wake_listener_wakes_per_datagram_and_removes_socket_on_close(tmp_path: 
     sender.wake()
 
 
-def test_wake_listener_replaces_stale_socket_file(tmp_path: Path) -> None:
-    path = wake_socket_path(tmp_path)
-    path.write_text("left behind")
+def test_wake_listener_replaces_socket_of_dead_handler(tmp_path: Path) -> None:
+    path = wake_socket_path(tmp_path, tmp_path / "data")
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    dead.bind(str(path))
+    dead.close()  # Its file stays, as when a handler is killed.
     woken = threading.Event()
     listener = WakeListener(path, woken.set)
 
@@ -36,3 +41,25 @@ def test_wake_listener_replaces_stale_socket_file(tmp_path: Path) -> None:
 
     assert woken.wait(5)
     listener.close()
+
+
+def test_wake_listener_refuses_taken_path(tmp_path: Path) -> None:
+    regular = tmp_path / "notes.txt"
+    regular.write_text("not a socket")
+    live = wake_socket_path(tmp_path, tmp_path / "data")
+    first = WakeListener(live, lambda: None)
+
+    with pytest.raises(WakeSocketError, match="is not a socket"):
+        WakeListener(regular, lambda: None)
+    with pytest.raises(WakeSocketError, match="in use by another job handler"):
+        WakeListener(live, lambda: None)
+    first.close()
+
+    assert regular.read_text() == "not a socket"
+
+
+def test_wake_socket_path_is_stable_per_data_folder(tmp_path: Path) -> None:
+    one = wake_socket_path(tmp_path, tmp_path / "a")
+
+    assert one == wake_socket_path(tmp_path, tmp_path / "a")
+    assert one != wake_socket_path(tmp_path, tmp_path / "b")

@@ -126,20 +126,6 @@ class NebulaServer:
         self.process.wait()
         raise RuntimeError(f"nebula serve did not answer within {START_TIMEOUT} s; see {log.name}")
 
-    def kill(self) -> None:
-        """Kill serve and its job handler with SIGKILL, as a crash of the whole host would.
-
-        Killing serve alone lets its handler stop in good order, killing its jobs.
-        """
-        if self.process is None or self.process.poll() is not None:
-            return
-        for pid in handler_children(self.process.pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.stop(signal.SIGKILL)
-
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is None or self.process.poll() is not None:
             return
