@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ import httpx
 import yaml
 
 from nebula.config import BUNDLED_TOOL_PANEL
+from nebula.jobs.wakeup import WakeSocketError, remove_stale_socket, wake_socket_path
 
 NEBULA = str(Path(sys.executable).parent / "nebula")
 START_TIMEOUT = 120.0
@@ -127,14 +129,25 @@ class NebulaServer:
         raise RuntimeError(f"nebula serve did not answer within {START_TIMEOUT} s; see {log.name}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.send_signal(sig)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        # A handler killed with serve leaves its wake-up socket in the temporary folder.
+        # Each test's data folder has a socket name of its own, so they would pile up.
+        socket_path = wake_socket_path(Path(tempfile.gettempdir()), self.data_dir)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                remove_stale_socket(socket_path)
+                break
+            except WakeSocketError:
+                time.sleep(0.1)  # The handler has not ended yet.
 
 
 class Api:
