@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("nebula")
 
-# How often `nebula handler` looks whether it was asked to stop, or whether the serve
-# that started it still runs: a serve killed with SIGKILL cannot stop it.
+# How often `nebula handler` checks for a stop request and for the serve that started it,
+# because a serve killed with SIGKILL cannot stop it.
 STOP_CHECK_SECONDS = 0.2
 PR_SET_PDEATHSIG = 1
 
@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         "--exit-with-parent",
         type=int,
         metavar="PID",
-        help="stop when process PID ends (nebula serve starts its handler this way)",
+        help="exit when process PID ends, leaving running jobs to the next start (nebula serve starts its handler this way)",
     )
     handler.set_defaults(run=_handler)
 

@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 20.0
 READY_TIMEOUT = 120.0
-# Wait before starting again a handler that died, so that one that fails at once
-# does not spin.
+# Seconds before a handler that died is started again, so that one that fails at once
+# does not spin. The delay doubles for each quick failure, up to MAX_RESTART_DELAY.
 RESTART_DELAY = 2.0
 MAX_RESTART_DELAY = 60.0
 
@@ -34,12 +34,11 @@ class HandlerFailed(Exception):
 class HandlerProcess:
     """Runs `nebula handler` as a child of this process until stop(), restarting it if it dies."""
 
-    def __init__(self, config: Path | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(self, config: Path | None = None) -> None:
         self._command = [sys.executable, "-m", "nebula.cli", "handler"]
         if config is not None:
             self._command += ["--config", str(config)]
         self._command += ["--exit-with-parent", str(os.getpid())]
-        self._env = env
         self._process: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -51,10 +50,10 @@ class HandlerProcess:
             return self._process.pid if self._process is not None else None
 
     def start(self, ready: Path | None = None, timeout: float = READY_TIMEOUT) -> None:
-        """Start the handler; with `ready`, wait until that path exists (the handler binds it
-        once it has recovered its jobs and runs), so that serve takes requests only then.
+        """Start the handler and, with `ready`, wait until that path exists.
 
-        Raises HandlerFailed when the handler ends before it is ready.
+        The handler binds `ready` once it has recovered its jobs, so serve takes requests
+        only after that. Raises HandlerFailed when the handler ends before it is ready.
         """
         self._spawn()
         if ready is not None:
@@ -106,7 +105,7 @@ class HandlerProcess:
             # of its own, a Ctrl-C or a signal to serve's process group reaches serve only,
             # which then stops the handler itself.
             self._process = subprocess.Popen(
-                self._command, env=self._env, stdin=subprocess.DEVNULL, start_new_session=True
+                self._command, stdin=subprocess.DEVNULL, start_new_session=True
             )
         logger.info("job handler started in process %s", self._process.pid)
 
@@ -129,9 +128,10 @@ class HandlerProcess:
                 )
                 return
             # A handler that fails again soon after its start waits longer each time.
-            delay = RESTART_DELAY if time.monotonic() - started > MAX_RESTART_DELAY else min(
-                delay * 2, MAX_RESTART_DELAY
-            )
+            if time.monotonic() - started > MAX_RESTART_DELAY:
+                delay = RESTART_DELAY
+            else:
+                delay = min(delay * 2, MAX_RESTART_DELAY)
             logger.error(
                 "job handler process %s exited with status %s; starting another in %g s",
                 process.pid,

@@ -9,14 +9,11 @@ the handler polls the table anyway.
 from __future__ import annotations
 
 import hashlib
-import logging
 import socket
 import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
-
-logger = logging.getLogger(__name__)
 
 _CLOSE_CHECK_SECONDS = 0.5
 
@@ -50,8 +47,8 @@ class WakeListener:
         remove_stale_socket(path)
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._socket.bind(str(path))
-        # recv wakes up now and then to see whether close() was called; shutdown() does
-        # not end a blocked recv on a datagram socket everywhere.
+        # recv times out now and then so that the thread can check for close(), because
+        # shutdown() does not end a blocked recv on a datagram socket on every system.
         self._socket.settimeout(_CLOSE_CHECK_SECONDS)
         self._thread = threading.Thread(target=self._listen, name="handler-wakeup", daemon=True)
         self._thread.start()
@@ -85,7 +82,7 @@ def wake_socket_path(folder: Path, data_dir: Path) -> Path:
 
 
 def remove_stale_socket(path: Path) -> None:
-    """Remove a socket file left by a handler that died; refuse any other file at `path`."""
+    """Remove a socket file left by a handler that died; raise WakeSocketError for any other file."""
     try:
         mode = path.lstat().st_mode
     except FileNotFoundError:
@@ -99,7 +96,7 @@ def remove_stale_socket(path: Path) -> None:
     try:
         probe.sendto(b"", str(path))
     except BlockingIOError:
-        pass  # Its queue is full, so a handler listens and has not caught up.
+        pass  # The queue is full, so a handler listens but has not read its datagrams yet.
     except ConnectionRefusedError:
         path.unlink(missing_ok=True)  # No listener: a dead handler's socket.
         return

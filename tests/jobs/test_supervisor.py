@@ -28,7 +28,7 @@ def _pids_within(process: HandlerProcess, seconds: float) -> set[int]:
     return seen
 
 
-def test_crashed_handler_is_started_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crashed_handler_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(supervisor, "RESTART_DELAY", 0.1)
     process = _with_command("import sys; sys.exit(3)")
     process.start()
@@ -38,9 +38,7 @@ def test_crashed_handler_is_started_again(monkeypatch: pytest.MonkeyPatch) -> No
     assert len(pids) >= 2
 
 
-def test_handler_that_stopped_cleanly_is_not_started_again(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_cleanly_stopped_handler_stays_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(supervisor, "RESTART_DELAY", 0.1)
     process = _with_command("pass")
     process.start()
@@ -50,7 +48,7 @@ def test_handler_that_stopped_cleanly_is_not_started_again(
     assert len(pids) == 1
 
 
-def test_handler_that_dies_before_it_is_ready_fails_the_start(tmp_path: Path) -> None:
+def test_early_handler_exit_fails_start(tmp_path: Path) -> None:
     process = _with_command("import sys; sys.exit(2)")
 
     with pytest.raises(supervisor.HandlerFailed, match="exited with status 2 before it was ready"):

@@ -23,7 +23,8 @@ def test_wake_listener_close_removes_socket(tmp_path: Path) -> None:
     second = woken.acquire(timeout=5)
     listener.close()
 
-    assert first and second
+    assert first
+    assert second
     assert not path.exists()
     # With no listener, a wake-up is lost rather than an error for the web request.
     sender.wake()
@@ -59,7 +60,7 @@ def test_wake_listener_refuses_taken_path(tmp_path: Path) -> None:
 
 
 def test_wake_socket_path_is_stable_per_data_folder(tmp_path: Path) -> None:
-    one = wake_socket_path(tmp_path, tmp_path / "a")
+    first = wake_socket_path(tmp_path, tmp_path / "a")
 
-    assert one == wake_socket_path(tmp_path, tmp_path / "a")
-    assert one != wake_socket_path(tmp_path, tmp_path / "b")
+    assert first == wake_socket_path(tmp_path, tmp_path / "a")
+    assert first != wake_socket_path(tmp_path, tmp_path / "b")

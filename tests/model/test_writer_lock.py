@@ -21,7 +21,7 @@ sys.stdin.read()
 """
 
 
-def test_writer_lock_held_by_another_process_delays_a_write(tmp_path: Path) -> None:
+def test_writer_lock_delays_other_writers(tmp_path: Path) -> None:
     database = tmp_path / "nebula.sqlite"
     engine = make_engine(f"sqlite:///{database}")
     sessions = make_session_factory(engine)
@@ -34,7 +34,8 @@ def test_writer_lock_held_by_another_process_delays_a_write(tmp_path: Path) -> N
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout is not None
+    assert holder.stdin is not None
     assert holder.stdout.readline().strip() == "holding"
     written = threading.Event()
 
