@@ -98,9 +98,14 @@ def _actor(request: Request, session: DbSession) -> Actor:
     return authenticate_request(request, session)
 
 
-async def check_credentials(request: Request) -> None:
-    """Raise as the actor dependency would, using a session of its own that ends at once."""
-    await run_in_session(request, partial(authenticate_request, request))
+async def authenticated_actor(request: Request) -> Actor:
+    """Return the request's actor as the actor dependency would, from a session that ends at once.
+
+    An endpoint that streams a request body must use this instead of the dependency,
+    whose session lasts until the endpoint returns: on SQLite that session holds the one
+    write lock, so a slow client would stall every other writer.
+    """
+    return await run_in_session(request, partial(authenticate_request, request))
 
 
 async def run_in_session(request: Request, work: Callable[[Session], T]) -> T:

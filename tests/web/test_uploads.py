@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -239,6 +240,37 @@ def test_tus_patch_beyond_length_rejected(api: Api) -> None:
     assert response.status_code == 400
     assert "4 bytes" in error_message(response)
     assert head.headers["Upload-Offset"] == "0"
+
+
+def test_slow_tus_patch_leaves_database_free(api: Api) -> None:
+    """A PATCH whose body arrives slowly keeps no database session open, so other requests go on."""
+    created = api.post(TUS_ENDPOINT, headers={**TUS_HEADERS, "Upload-Length": "10"})
+    location = created.headers["Location"]
+    first_part_sent = threading.Event()
+    other_request_done = threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        yield b"01234"
+        first_part_sent.set()
+        other_request_done.wait(timeout=30)
+        yield b"56789"
+
+    results: list[httpx.Response] = []
+    headers = {**TUS_HEADERS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+    patching = threading.Thread(
+        target=lambda: results.append(api.client.patch(location, content=slow_body(), headers=headers))
+    )
+    patching.start()
+    assert first_part_sent.wait(timeout=10)
+    try:
+        other = api.client.post("/api/histories", json={"name": "during a slow upload"}, timeout=10)
+    finally:
+        other_request_done.set()
+        patching.join(timeout=30)
+
+    assert other.status_code == 200, other.text
+    assert results[0].status_code == 204, results[0].text
+    assert results[0].headers["Upload-Offset"] == "10"
 
 
 def test_tus_create_without_length_rejected(api: Api) -> None:

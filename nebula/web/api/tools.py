@@ -27,7 +27,7 @@ from nebula.web.api.uploads import check_upload_owner
 from nebula.web.deps import (
     Nebula,
     authenticate_request,
-    check_credentials,
+    authenticated_actor,
     get_nebula,
     run_in_session,
     wake_handler,
@@ -66,7 +66,7 @@ async def read_tool_request(request: Request, nebula: NebulaApp) -> ToolRequest:
             raise RequestError("the request body must be a JSON object")
         return ToolRequest(payload)
 
-    await check_credentials(request)
+    await authenticated_actor(request)
     staging = UploadStaging(nebula.settings.resolved_upload_dir)
     parsed = ToolRequest({})
     form = await request.form()

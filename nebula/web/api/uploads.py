@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request, Response
 from nebula.errors import Conflict, NotFound, RequestError
 from nebula.managers.actors import Actor
 from nebula.managers.uploads import UploadStaging
-from nebula.web.deps import CurrentActor, Nebula
+from nebula.web.deps import CurrentActor, Nebula, authenticated_actor
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +96,8 @@ def tus_offset(upload_id: str, actor: CurrentActor, nebula: Nebula) -> Response:
 
 
 @router.patch(ENDPOINT + "/{upload_id}")
-async def tus_append(
-    upload_id: str, request: Request, actor: CurrentActor, nebula: Nebula
-) -> Response:
+async def tus_append(upload_id: str, request: Request, nebula: Nebula) -> Response:
+    actor = await authenticated_actor(request)
     uploads = staging(nebula)
     info = _owned_info(uploads, upload_id, actor)
     if request.headers.get("content-type", "") != "application/offset+octet-stream":
