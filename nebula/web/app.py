@@ -23,10 +23,12 @@ logger = logging.getLogger(__name__)
 # Requests that hold a database session at once; below the 40 threads of the pool that
 # runs FastAPI's synchronous dependencies and endpoints (see nebula.web.deps).
 MAX_REQUEST_SESSIONS = 32
-# On SQLite every transaction takes the one write lock, so requests beyond a few only wait
-# in line. Their threads' contention for the GIL cost CPU: at 64 requests in flight, web
-# and handler used 12.7 ms per job with 32 sessions and 9.7 ms with 4 (measured here).
-SQLITE_REQUEST_SESSIONS = 4
+# On SQLite every transaction takes the one write lock, so a second request with a session
+# would only wait for the first, and its thread's contention for the GIL costs CPU. With
+# the job handler in its own process, one session at a time used 3.5 ms of the web
+# process's CPU per POST /api/tools against 4.1-4.3 ms with four, at 64 requests in flight
+# (benchmarks/tool_requests.py --concurrency 64, two runs each on a 2-CPU VM).
+SQLITE_REQUEST_SESSIONS = 1
 
 
 def create_app(nebula: NebulaApp, run_handler: bool | None = None) -> FastAPI:
