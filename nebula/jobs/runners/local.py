@@ -44,9 +44,13 @@ from nebula.tools import ToolBox
 logger = logging.getLogger(__name__)
 
 RUNNER_NAME = "local"
-# A slot's queue takes about this much work, judged by the recent jobs' run times. That is
-# less than an idle handler's poll interval, so no queued job could have started sooner elsewhere.
-_QUEUE_SECONDS = 0.1
+# A slot's queue takes about this much work, judged by the recent jobs' run times: close to
+# an idle handler's poll interval (0.2 s by default), so a queued job waits little longer
+# than another handler would have made it wait. With 0.1 s the queues ran dry between
+# scheduling rounds under load. At 400 users submitting 10 jobs each, the CPUs were then
+# idle 11 % of the time and the jobs ended 7-10 s after the last submission, against 5-6 %
+# and 0.2 s with 0.25 (benchmarks/thousand_users.py --users 400, two runs each, 2-CPU VM).
+_QUEUE_SECONDS = 0.25
 _MAX_QUEUE_PER_SLOT = 16
 _INTERNAL_ERROR = (
     "internal error while running the job; the administrators can find details in the server log"
