@@ -5,7 +5,7 @@ its figures move by a fifth from run to run. This script isolates the web tier. 
 a temporary data folder and an administrator with `nebula user create`, starts `nebula
 serve`, uploads exons.bed and cpg.bed, and stops the server. Then it starts `nebula serve`
 again without a job handler, so each request only queues its job, and sends R requests
-for gops_intersect_1 on the two datasets, C at a time, after a warm-up of 200. It prints
+for gops_intersect_1 on the two datasets, C at a time, after W warm-up requests. It prints
 the web process's CPU per request, read from /proc, and the requests per second.
 
     .venv/bin/python benchmarks/tool_requests.py
@@ -33,13 +33,15 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 GENOMIC_DATA = REPOSITORY / "tests" / "data" / "genomic"
 NEBULA = str(Path(sys.executable).parent / "nebula")
 START_TIMEOUT = 60.0
-WARM_UP_REQUESTS = 200
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="measured requests (default 2000)")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (default 16)")
+    parser.add_argument(
+        "--warm-up", type=int, default=200, help="requests sent before measuring (default 200)"
+    )
     args = parser.parse_args()
     if sys.platform != "linux":
         parser.error("the CPU time is read from /proc, so this script runs on Linux only")
@@ -62,7 +64,7 @@ def main() -> int:
 
         url, server = _start_server({**env, "NEBULA_RUN_HANDLER": "false"}, Path(folder) / "serve.log")
         try:
-            asyncio.run(_send(url, key, body, WARM_UP_REQUESTS, args.concurrency))
+            asyncio.run(_send(url, key, body, args.warm_up, args.concurrency))
             cpu_before = _cpu_seconds(server.pid)
             began = time.monotonic()
             asyncio.run(_send(url, key, body, args.requests, args.concurrency))

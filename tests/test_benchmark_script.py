@@ -36,7 +36,11 @@ def test_embedded_run_ends_every_job_ok() -> None:
 
 def test_tool_requests_prints_web_cpu() -> None:
     finished = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "tool_requests.py"), "--requests", "20", "--concurrency", "4"],
+        [
+            sys.executable,
+            str(BENCHMARKS / "tool_requests.py"),
+            *("--requests", "20", "--concurrency", "4", "--warm-up", "5"),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

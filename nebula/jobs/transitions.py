@@ -4,7 +4,8 @@ Preparation and start are separate steps. A handler prepares every job it claime
 round in one transaction, where one query loads them all. A job is marked running when
 its runner takes it. The Celery runner does so as it sends the job to the broker. The
 local runner does so in the preparing transaction, for the jobs it starts at once or
-within a tenth of a second. The start time, and with it the time the job waited, stays true.
+within about a quarter of a second. The start time, and with it the time the job waited,
+stays close to true.
 """
 
 from __future__ import annotations

@@ -24,10 +24,10 @@ logger = logging.getLogger(__name__)
 # runs FastAPI's synchronous dependencies and endpoints (see nebula.web.deps).
 MAX_REQUEST_SESSIONS = 32
 # On SQLite every transaction takes the one write lock, so a second request with a session
-# would only wait for the first, and its thread's contention for the GIL costs CPU. With
-# the job handler in its own process, one session at a time used 3.5 ms of the web
-# process's CPU per POST /api/tools against 4.1-4.3 ms with four, at 64 requests in flight
-# (benchmarks/tool_requests.py --concurrency 64, two runs each on a 2-CPU VM).
+# would only wait for the first, and its thread's contention for the GIL costs CPU. A web
+# process without a job handler used 3.5 ms of CPU per POST /api/tools with one session at
+# a time, against 4.1-4.3 ms with four. That was at 64 requests in flight, two runs each
+# of benchmarks/tool_requests.py --concurrency 64 on a 2-CPU VM.
 SQLITE_REQUEST_SESSIONS = 1
 
 

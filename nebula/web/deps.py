@@ -54,6 +54,7 @@ async def _db_session(request: Request) -> AsyncIterator[Session]:
     """
     async with request.app.state.session_slots:
         session = get_nebula(request).session_factory()
+        request.state.holds_session = True
         try:
             yield session
         except BaseException:
@@ -116,6 +117,9 @@ async def run_in_session(request: Request, work: Callable[[Session], T]) -> T:
     thread waiting here for SQLite's write turn or a pooled connection would otherwise
     occupy a thread that a request holding a session needs in order to finish.
     """
+    if getattr(request.state, "holds_session", False):
+        # With one slot on SQLite, the second session would wait for the first forever.
+        raise RuntimeError("run_in_session failed: this request already has a database session")
     async with request.app.state.session_slots:
         return await run_in_threadpool(_call_in_transaction, get_nebula(request), work)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -244,6 +246,61 @@ def test_logout_ends_the_session(visitor: PageClient) -> None:
     assert response.status_code == 303
     assert "leaving@example.org" not in reused.text
     assert "Anonymous visitor" in reused.text
+
+
+def test_slow_upload_form_leaves_database_free(visitor: PageClient, scripted_key: str, ui_server: NebulaServer) -> None:
+    """An upload form whose body arrives slowly keeps no database session open, with the token in a header too."""
+    token = visitor.csrf_token()
+    boundary = "nebula-slow-upload"
+    head = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"paste\"\r\n\r\nchr1\t10\t20\n\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"ext\"\r\n\r\nbed\r\n"
+    ).encode()
+    tail = f"--{boundary}--\r\n".encode()
+    first_part_sent = threading.Event()
+    other_request_done = threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        yield head
+        first_part_sent.set()
+        other_request_done.wait(timeout=30)
+        yield tail
+
+    results: list[httpx.Response] = []
+    headers = {"X-CSRF-Token": token, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    posting = threading.Thread(
+        target=lambda: results.append(visitor.client.post("/upload", content=slow_body(), headers=headers))
+    )
+    posting.start()
+    assert first_part_sent.wait(timeout=10)
+    try:
+        other = Api(ui_server.url, scripted_key).client.post("/api/histories", json={"name": "during a slow form"}, timeout=10)
+    finally:
+        other_request_done.set()
+        posting.join(timeout=30)
+
+    assert other.status_code == 200, other.text
+    assert results[0].status_code == 303, results[0].text
+
+
+def test_tus_patch_checks_credentials(visitor: PageClient) -> None:
+    token = visitor.csrf_token()
+    created = visitor.client.post(
+        "/api/upload/resumable_upload", headers={"Upload-Length": "5", "X-CSRF-Token": token, "Tus-Resumable": "1.0.0"}
+    )
+    location = created.headers["location"]
+    headers = {"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream", "Tus-Resumable": "1.0.0"}
+
+    without_token = visitor.client.patch(location, content=b"01234", headers=headers)
+    anonymous = httpx.patch(visitor.client.base_url.join(location), content=b"01234", headers=headers)
+    with_token = visitor.client.patch(location, content=b"01234", headers={**headers, "X-CSRF-Token": token})
+
+    assert created.status_code == 201
+    assert without_token.status_code == 403
+    assert "X-CSRF-Token" in without_token.json()["err_msg"]
+    assert anonymous.status_code == 403
+    assert "API key" in anonymous.json()["err_msg"]
+    assert with_token.status_code == 204
 
 
 def test_tus_upload_and_fetch_accept_the_session_cookie(visitor: PageClient) -> None:

@@ -239,6 +239,16 @@ def test_run_in_session_holds_a_session_slot(app: FastAPI) -> None:
     assert not app.state.session_slots.locked()
 
 
+def test_run_in_session_rejects_nested_session(app: FastAPI) -> None:
+    request = bare_request(app)
+    request.state.holds_session = True
+
+    with pytest.raises(RuntimeError, match="already has a database session"):
+        asyncio.run(run_in_session(request, lambda session: None))
+
+    assert not app.state.session_slots.locked()
+
+
 def test_upload_page_wakes_handler_after_commit(
     app: FastAPI, nebula: NebulaApp, owners: Owners
 ) -> None:

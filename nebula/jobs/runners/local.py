@@ -44,13 +44,20 @@ from nebula.tools import ToolBox
 logger = logging.getLogger(__name__)
 
 RUNNER_NAME = "local"
-# A slot's queue takes about this much work, judged by the recent jobs' run times: close to
-# an idle handler's poll interval (0.2 s by default), so a queued job waits little longer
-# than another handler would have made it wait. With 0.1 s the queues ran dry between
-# scheduling rounds under load. At 400 users submitting 10 jobs each, the CPUs were then
-# idle 11 % of the time and the jobs ended 7-10 s after the last submission, against 5-6 %
-# and 0.2 s with 0.25 (benchmarks/thousand_users.py --users 400, two runs each, 2-CPU VM).
+# A slot's queue takes about this much work, judged by the recent jobs' run times. That is
+# close to an idle handler's poll interval (0.2 s by default), so a queued job waits little
+# longer than another handler would have made it wait. With 0.1 s the queues ran dry between
+# scheduling rounds under load. In two interleaved pairs of benchmarks/thousand_users.py
+# --users 400 runs on a 2-CPU VM, the jobs then ended 7-10 s after the last submission,
+# against 0.2 s with 0.25, and /proc/stat showed the CPUs idle 11 % of the submission
+# against 5-6 %.
+# NOTE: the count per slot comes from the mean run time of all recent jobs, so a queue of
+# slower tools' jobs can hold several times this much work, and its jobs count as running.
 _QUEUE_SECONDS = 0.25
+# Only jobs of a tool whose recent runs all took less than this wait in a queue. A tool's
+# run time can depend on its parameters, so a longer queue is no reason to call slower
+# tools short: their jobs stay in the database, where an idle handler can claim them.
+_SHORT_JOB_SECONDS = 0.1
 _MAX_QUEUE_PER_SLOT = 16
 _INTERNAL_ERROR = (
     "internal error while running the job; the administrators can find details in the server log"
@@ -129,7 +136,7 @@ class LocalRunner:
         """Prepare claimed jobs, mark them running in one transaction and hand them to the pool.
 
         A job beyond the free slots waits in the pool's queue only when its tool is known
-        to be short, so it is marked running at most a tenth of a second early. Any other
+        to be short, so it is marked running about a quarter of a second early at most. Any other
         job goes back to the queue in the database, where another handler with a free
         slot can claim it.
         """
@@ -140,7 +147,7 @@ class LocalRunner:
             with self._lock:
                 room = self.config.slots - len(self._active)
                 for job in prepared:
-                    if room > 0 or self._runtimes.is_short(job.spec.tool_id, _QUEUE_SECONDS):
+                    if room > 0 or self._runtimes.is_short(job.spec.tool_id, _SHORT_JOB_SECONDS):
                         accepted.append(job)
                         room -= 1
                     else:
@@ -330,14 +337,14 @@ class LocalRunner:
             self.on_slot_free()
 
     def _capacity(self) -> int:
-        """Return the slots plus a queue of about a tenth of a second of work per slot.
+        """Return the slots plus a queue of about a quarter of a second of work per slot.
 
         Short jobs then start without waiting for the handler's next round, and the
         handler claims them in batches. Long jobs get no queue, so that they wait where
         any handler can claim them.
         """
         runtime = self._runtimes.mean()
-        if runtime is None or runtime >= _QUEUE_SECONDS:
+        if runtime is None or runtime >= _SHORT_JOB_SECONDS:
             return self.config.slots
         per_slot = min(_MAX_QUEUE_PER_SLOT, int(_QUEUE_SECONDS / max(runtime, 0.001)))
         return self.config.slots * (1 + per_slot)

@@ -83,12 +83,17 @@ class PageContext:
 
 
 async def _submitted_csrf_token(request: Request) -> str | None:
-    """Return the CSRF token an unsafe request carries; reading a form needs `await`."""
+    """Read an unsafe request's whole form, then return the CSRF token it carries.
+
+    The form is read even when the token comes in a header, because page_context takes a
+    database session next, and a slow upload must not keep one while its body arrives.
+    Starlette keeps the parsed form for the route; a body that is not a form is not read.
+    """
     if request.method in SAFE_METHODS:
         return None
+    form = await request.form()
     given = request.headers.get(CSRF_HEADER)
     if given is None:
-        form = await request.form()
         field_value = form.get(CSRF_FIELD)
         given = field_value if isinstance(field_value, str) else None
     return given
