@@ -24,10 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +32,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from local_server import start_server, stop_server
 from sqlalchemy import insert, select
 
 from nebula.config import load_settings
@@ -44,7 +42,6 @@ from nebula.managers.users import create_user
 from nebula.model import Dataset, DatasetState, HistoryItem
 from nebula.model.database import make_engine, make_session_factory, transaction, upgrade
 
-NEBULA = str(Path(sys.executable).parent / "nebula")
 EMAIL = "benchmark@example.org"
 PASSWORD = "benchmark password"
 START_TIMEOUT = 120.0
@@ -64,10 +61,11 @@ def main() -> int:
         fill_database(data_dir, args.datasets)
         print(f"wrote {args.datasets} datasets into the database in {time.perf_counter() - started:.1f} s")
 
-        port = _free_port()
-        server = _start_server(data_dir, port, Path(folder) / "server.log")
+        env = {key: value for key, value in os.environ.items() if not key.startswith("NEBULA_")}
+        env.update({"NEBULA_DATA_DIR": str(data_dir), "NEBULA_LOG_LEVEL": "WARNING"})
+        url, server = start_server(env, Path(folder) / "server.log", START_TIMEOUT)
         try:
-            client = _logged_in_client(f"http://127.0.0.1:{port}")
+            client = _logged_in_client(url)
             history_id = _HISTORY_ID.search(client.get("/").text)
             assert history_id, "the page shows no current history"
             pages = {
@@ -81,7 +79,7 @@ def main() -> int:
                 median, slowest, size = _time_requests(client, path, args.repeats)
                 print(f"{label:<32} {median * 1000:>10.1f} {slowest * 1000:>11.1f} {size / 1024:>7.1f}")
         finally:
-            _stop(server)
+            stop_server(server)
     return 0
 
 
@@ -145,41 +143,6 @@ def _time_requests(client: httpx.Client, path: str, repeats: int) -> tuple[float
         durations.append(time.perf_counter() - started)
         response.raise_for_status()
     return statistics.median(durations), max(durations), len(warm_up.content)
-
-
-def _start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NEBULA_")}
-    env.update({"NEBULA_DATA_DIR": str(data_dir), "NEBULA_LOG_LEVEL": "WARNING"})
-    log = open(log_path, "ab")
-    process = subprocess.Popen([NEBULA, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nebula serve exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/version", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    _stop(process)
-    raise RuntimeError(f"nebula serve did not respond within {START_TIMEOUT} s; see {log_path}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,10 +26,10 @@ from typing import Any
 
 import aiohttp
 import httpx
+from local_server import NEBULA, start_server, stop_server
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 GENOMIC_DATA = REPOSITORY / "tests" / "data" / "genomic"
-NEBULA = str(Path(sys.executable).parent / "nebula")
 START_TIMEOUT = 60.0
 
 
@@ -56,13 +54,15 @@ def main() -> int:
         )
         key = created.stdout.strip().splitlines()[-1]
 
-        url, server = _start_server(env, Path(folder) / "setup.log")
+        url, server = start_server(env, Path(folder) / "setup.log", START_TIMEOUT)
         try:
             body = _tool_request(url, key)
         finally:
-            _stop(server)
+            stop_server(server)
 
-        url, server = _start_server({**env, "NEBULA_RUN_HANDLER": "false"}, Path(folder) / "serve.log")
+        url, server = start_server(
+            {**env, "NEBULA_RUN_HANDLER": "false"}, Path(folder) / "serve.log", START_TIMEOUT
+        )
         try:
             asyncio.run(_send(url, key, body, args.warm_up, args.concurrency))
             cpu_before = _cpu_seconds(server.pid)
@@ -71,7 +71,7 @@ def main() -> int:
             elapsed = time.monotonic() - began
             cpu = _cpu_seconds(server.pid) - cpu_before
         finally:
-            _stop(server)
+            stop_server(server)
 
     print(f"requests            {args.requests}, {args.concurrency} in flight")
     print(f"web CPU per request {cpu / args.requests * 1000:.2f} ms")
@@ -136,43 +136,6 @@ def _cpu_seconds(pid: int) -> float:
     """Return the user and system CPU of one process, without its children (the handler)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _start_server(env: dict[str, str], log_path: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(log_path, "ab")
-    process = subprocess.Popen(
-        [NEBULA, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nebula serve exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(url + "/api/version", timeout=1).status_code == 200:
-                return url, process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    _stop(process)
-    raise RuntimeError(f"nebula serve did not respond within {START_TIMEOUT} s; see {log_path}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":
