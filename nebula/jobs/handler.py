@@ -29,11 +29,9 @@ MAX_ATTEMPTS = 3
 _INPUT_CHECK_INTERVAL = 1.0
 # The shortest time from the start of one scheduling round to the start of the next. Under
 # load every job's creation and end wakes the handler. At 0.1 s rather than 0.05 s its
-# thread used 28 % less CPU at 150 jobs per second. At 0.2 s rather than 0.1 s the whole
-# deployment used 9 % less CPU per job, the handler 2.1 against 2.5 ms, in two interleaved
-# pairs of benchmarks/thousand_users.py --users 400 runs on a 2-CPU VM. The runner's queue
-# contains about 0.25 s of work per slot, more than a round, so no slot waits for the next.
-_MIN_ROUND_SECONDS = 0.2
+# thread used 28 % less CPU at 150 jobs per second (measured here). The runner's queue
+# contains about 0.25 s of work per slot, so no slot waits for the later round.
+_MIN_ROUND_SECONDS = 0.1
 _HELD_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DELETING)
 # Built once, since every scheduling round runs it.
 _DELETING = select(Job.id).where(
