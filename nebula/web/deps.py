@@ -60,6 +60,8 @@ async def _db_session(request: Request) -> AsyncIterator[Session]:
         except BaseException:
             await run_in_threadpool(_end, session, session.rollback)
             raise
+        finally:
+            request.state.holds_session = False
         await run_in_threadpool(_end, session, session.commit)
 
 

@@ -136,9 +136,9 @@ class LocalRunner:
         """Prepare claimed jobs, mark them running in one transaction and hand them to the pool.
 
         A job beyond the free slots waits in the pool's queue only when its tool is known
-        to be short, so it is marked running about a quarter of a second early at most. Any other
-        job goes back to the queue in the database, where another handler with a free
-        slot can claim it.
+        to be short, so it is marked running shortly before it starts (see _QUEUE_SECONDS).
+        Any other job goes back to the queue in the database, where another handler with a
+        free slot can claim it.
         """
         with transaction(self._sessions) as session:
             prepared = prepare_jobs(session, job_ids, self._toolbox, self._store, self._settings)

@@ -87,7 +87,7 @@ async def _submitted_csrf_token(request: Request) -> str | None:
 
     The form is read even when the token comes in a header, because page_context takes a
     database session next, and a slow upload must not keep one while its body arrives.
-    Starlette keeps the parsed form for the route; a body that is not a form is not read.
+    Starlette keeps the parsed form for the route. A body that is not a form is not read.
     """
     if request.method in SAFE_METHODS:
         return None
