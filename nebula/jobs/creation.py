@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -12,9 +13,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from nebula.datatypes import DatatypeRegistry
 from nebula.errors import NotFound
 from nebula.managers.actors import Actor
-from nebula.managers.datasets import create_items, get_item
-from nebula.model import History, HistoryItem, Job, JobInput, JobOutput, JobState
-from nebula.model.rows import insert_loaded
+from nebula.managers.datasets import ItemFacts, create_items, get_item_facts
+from nebula.model import History, Job, JobInput, JobOutput, JobState
+from nebula.model.rows import insert_row
 from nebula.security.ids import IdEncoder
 from nebula.tools import Tool
 from nebula.tools.conversion import PENDING_FORMAT
@@ -32,27 +33,36 @@ class HistoryItemResolver:
     session: Session
     actor: Actor
     ids: IdEncoder
-    _items: dict[str, HistoryItem] = field(default_factory=dict)
+    _items: dict[str, ItemFacts] = field(default_factory=dict)
 
     def resolve(self, ref: str) -> DatasetInfo:
         item = self.item(ref)
         return DatasetInfo(
             id=ref,
             ext=item.extension,
-            metadata=dict(item.metadata_ or {}),
+            metadata=dict(item.metadata or {}),
             name=item.name,
-            state=item.dataset.state.value,
+            state=item.state.value,
         )
 
-    def item(self, ref: str) -> HistoryItem:
+    def item(self, ref: str) -> ItemFacts:
         # Validation and job creation both look up each input, so the checks run once per input.
         item = self._items.get(ref)
         if item is None:
-            item = get_item(self.session, self.actor, self.ids.decode(str(ref), "dataset"))
+            item = get_item_facts(self.session, self.actor, self.ids.decode(str(ref), "dataset"))
             if item.purged:
                 raise NotFound(f"dataset {ref} has been purged")
             self._items[ref] = item
         return item
+
+
+class OutputSpec(NamedTuple):
+    """One dataset a new job will write: its output name, dataset name, format and genome build."""
+
+    name: str
+    label: str
+    ext: str
+    dbkey: str
 
 
 def create_tool_job(
@@ -71,18 +81,19 @@ def create_tool_job(
     inputs = [(name, resolver.item(ref)) for name, ref in state.data_inputs()]
     input_exts = {name: item.extension for name, item in inputs}
     formats = tool.output_formats(state, input_exts)
-    on_string = _on_string(item for _, item in inputs)
+    on_string = _on_string(item.hid for _, item in inputs)
+    dbkey = inputs[0][1].dbkey if inputs else "?"
     outputs = [
-        (output.name, _output_name(tool, output.label, on_string), formats[output.name])
+        OutputSpec(output.name, _output_name(tool, output.label, on_string), formats[output.name], dbkey)
         for output in tool.outputs
     ]
-    dbkey = inputs[0][1].dbkey if inputs else "?"
 
     params = state.to_json()
     if any(item.extension == PENDING_FORMAT for _, item in inputs):
         # Checked again, with the detected formats, before the job runs.
         params[FORMATS_PENDING] = True
-    return _write_job(session, actor, history, tool, params, inputs, outputs, dbkey)
+    input_ids = [(name, item.id) for name, item in inputs]
+    return _write_job(session, actor, history, tool, params, input_ids, outputs)
 
 
 def create_internal_job(
@@ -91,10 +102,10 @@ def create_internal_job(
     history: History,
     tool: Tool,
     params: dict[str, Any],
-    outputs: list[tuple[str, str, str]],
+    outputs: list[OutputSpec],
 ) -> Job:
-    """Queue a job whose parameters Nebula built itself (uploads); outputs are (name, label, ext)."""
-    return _write_job(session, actor, history, tool, params, [], outputs, "?")
+    """Queue a job whose parameters Nebula built itself (uploads)."""
+    return _write_job(session, actor, history, tool, params, [], outputs)
 
 
 def _write_job(
@@ -103,39 +114,36 @@ def _write_job(
     history: History,
     tool: Tool,
     params: dict[str, Any],
-    inputs: list[tuple[str, HistoryItem]],
-    outputs: list[tuple[str, str, str]],
-    dbkey: str,
+    inputs: list[tuple[str, int]],
+    outputs: list[OutputSpec],
 ) -> Job:
-    """Write a new job, its input links and its queued outputs (name, label, ext) as loaded rows."""
-    job = insert_loaded(
+    """Write a new job, its input links (name, history item id) and its queued outputs as loaded rows."""
+    job = insert_row(
         session,
-        Job(
-            user_id=actor.user_id,
-            session_id=actor.session_id,
-            history_id=history.id,
-            tool_id=tool.id,
-            tool_version=tool.version,
-            params=params,
-            state=JobState.NEW,
-        ),
+        Job,
+        {
+            "user_id": actor.user_id,
+            "session_id": actor.session_id,
+            "history_id": history.id,
+            "tool_id": tool.id,
+            "tool_version": tool.version,
+            "params": params,
+            "state": JobState.NEW,
+        },
     )
     job_inputs = [
-        insert_loaded(
-            session,
-            JobInput(job_id=job.id, name=name, history_item_id=item.id),
-            history_item=item,
-        )
-        for name, item in inputs
+        insert_row(session, JobInput, {"job_id": job.id, "name": name, "history_item_id": item_id})
+        for name, item_id in inputs
     ]
-    items = create_items(session, history, [(label, ext) for _, label, ext in outputs], dbkey)
+    items = create_items(session, history, [(spec.label, spec.ext, spec.dbkey) for spec in outputs])
     job_outputs = [
-        insert_loaded(
+        insert_row(
             session,
-            JobOutput(job_id=job.id, name=name, history_item_id=item.id),
+            JobOutput,
+            {"job_id": job.id, "name": spec.name, "history_item_id": item.id},
             history_item=item,
         )
-        for (name, _, _), item in zip(outputs, items, strict=True)
+        for spec, item in zip(outputs, items, strict=True)
     ]
     for name, value in (("inputs", job_inputs), ("outputs", job_outputs)):
         set_committed_value(job, name, value)
@@ -146,8 +154,8 @@ def _write_job(
     return job
 
 
-def _on_string(items: Any) -> str:
-    hids = [str(item.hid) for item in items]
+def _on_string(input_hids: Iterable[int]) -> str:
+    hids = [str(hid) for hid in input_hids]
     if not hids:
         return ""
     if len(hids) == 1:

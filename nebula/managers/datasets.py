@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from nebula.datatypes import DatatypeRegistry
@@ -12,7 +14,7 @@ from nebula.errors import Conflict, NotFound, RequestError
 from nebula.managers.actors import Actor
 from nebula.managers.histories import get_history, next_hids
 from nebula.model import Dataset, DatasetState, History, HistoryItem
-from nebula.model.rows import insert_loaded
+from nebula.model.rows import insert_row
 from nebula.objectstore import ObjectStore, new_object_key
 
 MAX_NAME_LENGTH = 255
@@ -28,9 +30,62 @@ def get_item(session: Session, actor: Actor, item_id: int) -> HistoryItem:
     if item is None:
         raise NotFound("dataset not found")
     history = item.history
-    if not (actor.is_admin or actor.owns(history.user_id, history.session_id)):
-        raise NotFound("dataset not found")
+    _check_readable(actor, history.user_id, history.session_id)
     return item
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """The columns a tool request reads about one of its input datasets, read without loading objects."""
+
+    id: int
+    hid: int
+    name: str
+    extension: str
+    dbkey: str
+    metadata: dict[str, Any]
+    state: DatasetState
+    purged: bool
+
+
+_ITEMS, _DATASETS, _HISTORIES = HistoryItem.__table__, Dataset.__table__, History.__table__
+# Table columns, not mapped attributes, so the query skips the ORM. Loading the item, its
+# dataset and its history as objects took about 0.26 ms per input in a loop, this 0.03 ms.
+_ITEM_FACTS = (
+    select(
+        _ITEMS.c.id,
+        _ITEMS.c.hid,
+        _ITEMS.c.name,
+        _ITEMS.c.extension,
+        _ITEMS.c.dbkey,
+        _ITEMS.c.metadata,
+        _DATASETS.c.state,
+        _ITEMS.c.purged,
+        _HISTORIES.c.user_id,
+        _HISTORIES.c.session_id,
+    )
+    .join(_DATASETS, _DATASETS.c.id == _ITEMS.c.dataset_id)
+    .join(_HISTORIES, _HISTORIES.c.id == _ITEMS.c.history_id)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+)
+
+
+def get_item_facts(session: Session, actor: Actor, item_id: int) -> ItemFacts:
+    """Return what a tool request needs to know about an item, with get_item's checks."""
+    if item_id > MAX_DATABASE_ID:
+        raise NotFound("dataset not found")
+    row = session.execute(_ITEM_FACTS, {"item_id": item_id}).one_or_none()
+    if row is None:
+        raise NotFound("dataset not found")
+    *facts, user_id, session_id = row
+    _check_readable(actor, user_id, session_id)
+    return ItemFacts(*facts)
+
+
+def _check_readable(actor: Actor, user_id: int | None, session_id: int | None) -> None:
+    # A dataset the actor may not read is reported as missing, so ids cannot be probed.
+    if not (actor.is_admin or actor.owns(user_id, session_id)):
+        raise NotFound("dataset not found")
 
 
 def list_items(
@@ -58,29 +113,29 @@ def list_items(
 
 
 def create_items(
-    session: Session, history: History, specs: Sequence[tuple[str, str]], dbkey: str = "?"
+    session: Session, history: History, specs: Sequence[tuple[str, str, str]]
 ) -> list[HistoryItem]:
-    """Create queued datasets named and typed by `specs` (name, extension), with fresh hids.
+    """Create queued datasets named, typed and given a genome build by `specs` (name,
+    extension, dbkey), with fresh hids.
 
     Each row is written at once with its own INSERT, because tool requests, the hottest
     path, create items: they come back loaded and need no flush.
     """
     hids = next_hids(session, history.id, len(specs))
     items = []
-    for hid, (name, extension) in zip(hids, specs, strict=True):
-        dataset = insert_loaded(
-            session, Dataset(object_key=new_object_key(), state=DatasetState.QUEUED)
+    for hid, (name, extension, dbkey) in zip(hids, specs, strict=True):
+        dataset = insert_row(
+            session, Dataset, {"object_key": new_object_key(), "state": DatasetState.QUEUED}
         )
-        item = HistoryItem(
-            history_id=history.id,
-            dataset_id=dataset.id,
-            hid=hid,
-            name=name,
-            extension=extension,
-            dbkey=dbkey,
-            metadata_={},
-        )
-        items.append(insert_loaded(session, item, dataset=dataset, history=history))
+        values = {
+            "history_id": history.id,
+            "dataset_id": dataset.id,
+            "hid": hid,
+            "name": name,
+            "extension": extension,
+            "dbkey": dbkey,
+        }
+        items.append(insert_row(session, HistoryItem, values, dataset=dataset, history=history))
     return items
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -16,13 +17,14 @@ from nebula.model import Dataset, History, HistoryItem
 MAX_NAME_LENGTH = 255
 
 
-# Built once: this runs for every dataset a tool or an upload creates.
+# Built once: this runs for every dataset a tool or an upload creates. A statement on the
+# table, not the mapped class, skips the ORM's bulk-update bookkeeping.
+_HISTORIES = cast(Table, History.__table__)
 _RESERVE_HIDS = (
-    update(History)
-    .where(History.id == bindparam("history_id"))
-    .values(hid_counter=History.hid_counter + bindparam("count"))
-    .returning(History.hid_counter)
-    .execution_options(synchronize_session=False)
+    update(_HISTORIES)
+    .where(_HISTORIES.c.id == bindparam("history_id"))
+    .values(hid_counter=_HISTORIES.c.hid_counter + bindparam("count"))
+    .returning(_HISTORIES.c.hid_counter)
 )
 
 
@@ -141,6 +143,8 @@ def item_ids_by_state(session: Session, history_id: int) -> dict[str, list[int]]
 
 def next_hids(session: Session, history_id: int, count: int) -> list[int]:
     """Reserve `count` consecutive hids with one atomic update, safe across processes."""
+    # A table statement does not flush the session first, and the history may be new in it.
+    session.flush()
     counter = session.scalar(_RESERVE_HIDS, {"history_id": history_id, "count": count})
     assert counter is not None
     # The statement bypasses the session, so a history already loaded gets the new counter here.

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from nebula.datatypes import DatatypeRegistry
 from nebula.errors import NotFound, RequestError
-from nebula.jobs.creation import create_internal_job
+from nebula.jobs.creation import OutputSpec, create_internal_job
 from nebula.managers.actors import Actor
 from nebula.model import History, Job
 from nebula.tools import Tool
@@ -128,15 +128,10 @@ def queue_upload(
         ]
     }
     outputs = [
-        (f"output{index}", item.name, item.ext)
+        OutputSpec(f"output{index}", item.name, item.ext, item.dbkey)
         for index, item in enumerate(items)
     ]
-    job = create_internal_job(session, actor, history, tool, params, outputs)
-    # The job creates its outputs with the default genome build; each upload may name its own.
-    for job_output, item in zip(job.outputs, items, strict=True):
-        job_output.history_item.dbkey = item.dbkey
-    session.flush()
-    return job
+    return create_internal_job(session, actor, history, tool, params, outputs)
 
 
 def remove_staged_files(params: dict[str, Any]) -> None:

@@ -60,7 +60,7 @@ def test_login_carries_histories_with_datasets_over(db: Session) -> None:
     user = create_user(db, "carry@example.org", "long password")
     started = start_session(db)
     full = current_history(db, started.row)
-    create_items(db, full, [("intervals", "bed")])
+    create_items(db, full, [("intervals", "bed", "?")])
     empty = create_history(db, Actor(user=None, session_id=started.row.id), "empty")
     job = Job(session_id=started.row.id, history_id=full.id, tool_id="cat1", tool_version="1", state=JobState.NEW)
     db.add(job)
