@@ -1,19 +1,33 @@
-"""The working directory of one job: its script, its outputs and its captured streams."""
+"""The working directory of one job: its script, its outputs and its captured streams.
+
+A finished job's directory is emptied and kept in a spare folder for a later job rather
+than removed. On this project's 2-CPU VM (ext4 mounted with discard), creating and then
+removing one file or folder cost about 0.4 ms of kernel CPU, and renaming one 0.005 ms.
+A job makes three folders and four files.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 # How much of a job's stdout and stderr is kept: the end, where the errors are.
 STREAM_TAIL_BYTES = 64 * 1024
 
+SPARE_FOLDER = "spare"
+# A bound on the spare directories kept; a directory beyond it is removed.
+MAX_SPARE_DIRECTORIES = 64
+# Files that (nearly) every job writes: a spare directory keeps them, emptied, for the next job.
+_REUSED_FILES = frozenset({"stdout", "stderr", "process"})
+
 
 @dataclass(frozen=True)
 class JobDirectory:
-    """Layout of `<job_working_dir>/<job id mod 1000>/<job id>/`."""
+    """Layout of `<job_working_dir>/<job id mod 1000>/<job id>/`; spare directories are in
+    `<job_working_dir>/spare/`."""
 
     root: Path
 
@@ -60,13 +74,84 @@ class JobDirectory:
     def output_path(self, name: str) -> Path:
         return self.outputs / f"{name}.dat"
 
+    @property
+    def spares(self) -> Path | None:
+        """The folder of spare directories, or None for a directory not laid out by for_job."""
+        name, parent = self.root.name, self.root.parent
+        if not name.isdigit() or parent.name != f"{int(name) % 1000:03d}":
+            return None
+        return parent.parent / SPARE_FOLDER
+
     def create(self) -> None:
-        """Create the directory with its working and outputs folders; it must not exist yet."""
+        """Create the directory with empty working and outputs folders; it must not exist yet.
+
+        A spare directory, when there is one, is renamed into place instead.
+        """
+        if self._take_spare():
+            return
         self.working.mkdir(parents=True)
         self.outputs.mkdir()
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def recycle(self) -> None:
+        """Empty the directory and keep it as a spare for a later job, or remove it.
+
+        Only a directory whose job has ended may be recycled: its files are emptied or
+        removed. Any error while emptying it falls back to removing the whole directory.
+        """
+        spares = self.spares
+        if spares is None:
+            self.remove()
+            return
+        try:
+            spares.mkdir(exist_ok=True)
+            if len(os.listdir(spares)) >= MAX_SPARE_DIRECTORIES:
+                self.remove()
+                return
+            self._empty()
+            os.rename(self.root, spares / uuid.uuid4().hex)
+        except OSError:
+            self.remove()
+
+    def _empty(self) -> None:
+        for entry in os.scandir(self.root):
+            if entry.name in (self.working.name, self.outputs.name) and entry.is_dir(follow_symlinks=False):
+                for inner in os.scandir(entry.path):
+                    _remove_entry(inner)
+            elif entry.name in _REUSED_FILES and entry.is_file(follow_symlinks=False):
+                # Only a file with data is truncated, so an empty one costs no system call.
+                if entry.stat(follow_symlinks=False).st_size:
+                    os.truncate(entry.path, 0)
+            else:
+                _remove_entry(entry)
+
+    def _take_spare(self) -> bool:
+        spares = self.spares
+        if spares is None:
+            return False
+        try:
+            names = os.listdir(spares)
+        except FileNotFoundError:
+            return False
+        if names:
+            self.root.parent.mkdir(exist_ok=True)
+        for name in names:
+            try:
+                os.rename(spares / name, self.root)
+                return True
+            except FileNotFoundError:
+                # Another process took this one first.
+                continue
+        return False
+
+
+def _remove_entry(entry: os.DirEntry[str]) -> None:
+    if entry.is_dir(follow_symlinks=False):
+        shutil.rmtree(entry.path)
+    else:
+        os.unlink(entry.path)
 
 
 def read_tail(path: Path, limit: int) -> str:

@@ -329,7 +329,7 @@ class LocalRunner:
             if spec.upload_params is not None:
                 remove_staged_files(spec.upload_params)
             if not self.config.keep_successful_job_dirs:
-                JobDirectory(Path(spec.job_dir)).remove()
+                JobDirectory(Path(spec.job_dir)).recycle()
         with self._lock:
             self._active.pop(spec.job_id, None)
             wake = self._capacity() - len(self._active) >= self._wake_at()
