@@ -56,7 +56,7 @@ class HistoryItemResolver:
         return item
 
 
-class OutputSpec(NamedTuple):
+class NewOutput(NamedTuple):
     """One dataset a new job will write: its output name, dataset name, format and genome build."""
 
     name: str
@@ -84,7 +84,7 @@ def create_tool_job(
     on_string = _on_string(item.hid for _, item in inputs)
     dbkey = inputs[0][1].dbkey if inputs else "?"
     outputs = [
-        OutputSpec(output.name, _output_name(tool, output.label, on_string), formats[output.name], dbkey)
+        NewOutput(output.name, _output_name(tool, output.label, on_string), formats[output.name], dbkey)
         for output in tool.outputs
     ]
 
@@ -102,7 +102,7 @@ def create_internal_job(
     history: History,
     tool: Tool,
     params: dict[str, Any],
-    outputs: list[OutputSpec],
+    outputs: list[NewOutput],
 ) -> Job:
     """Queue a job whose parameters Nebula built itself (uploads)."""
     return _write_job(session, actor, history, tool, params, [], outputs)
@@ -115,7 +115,7 @@ def _write_job(
     tool: Tool,
     params: dict[str, Any],
     inputs: list[tuple[str, int]],
-    outputs: list[OutputSpec],
+    outputs: list[NewOutput],
 ) -> Job:
     """Write a new job, its input links (name, history item id) and its queued outputs as loaded rows."""
     job = insert_row(

@@ -20,7 +20,7 @@ STREAM_TAIL_BYTES = 64 * 1024
 SPARE_FOLDER = "spare"
 # A bound on the spare directories kept; a directory beyond it is removed.
 MAX_SPARE_DIRECTORIES = 64
-# Files that (nearly) every job writes: a spare directory keeps them, emptied, for the next job.
+# Files that most jobs write: a spare directory keeps them, emptied, for the next job.
 _REUSED_FILES = frozenset({"stdout", "stderr", "process"})
 
 
@@ -86,6 +86,8 @@ class JobDirectory:
         """Create the directory with empty working and outputs folders; it must not exist yet.
 
         A spare directory, when there is one, is renamed into place instead.
+        NOTE: a spare folder keeps the size its listing grew to in an earlier job (ext4
+        does not shrink folders), which costs a little in jobs that list it.
         """
         if self._take_spare():
             return
@@ -98,8 +100,9 @@ class JobDirectory:
     def recycle(self) -> None:
         """Empty the directory and keep it as a spare for a later job, or remove it.
 
-        Only a directory whose job has ended may be recycled: its files are emptied or
-        removed. Any error while emptying it falls back to removing the whole directory.
+        Only a directory whose job has ended, and left no process behind, may be
+        recycled: its files are emptied or removed. A directory without its working and
+        outputs folders, or any error while emptying it, falls back to removing it whole.
         """
         spares = self.spares
         if spares is None:
@@ -116,14 +119,15 @@ class JobDirectory:
             self.remove()
 
     def _empty(self) -> None:
+        for folder in (self.working, self.outputs):
+            if not folder.is_dir() or folder.is_symlink() or not os.access(folder, os.W_OK | os.X_OK):
+                raise NotADirectoryError(f"{folder} is not a writable folder")
         for entry in os.scandir(self.root):
             if entry.name in (self.working.name, self.outputs.name) and entry.is_dir(follow_symlinks=False):
                 for inner in os.scandir(entry.path):
                     _remove_entry(inner)
             elif entry.name in _REUSED_FILES and entry.is_file(follow_symlinks=False):
-                # Only a file with data is truncated, so an empty one costs no system call.
-                if entry.stat(follow_symlinks=False).st_size:
-                    os.truncate(entry.path, 0)
+                os.truncate(entry.path, 0)
             else:
                 _remove_entry(entry)
 
@@ -144,6 +148,9 @@ class JobDirectory:
             except FileNotFoundError:
                 # Another process took this one first.
                 continue
+            except OSError:
+                # A spare that cannot be taken (a stale NFS handle, say) leaves fresh folders.
+                return False
         return False
 
 

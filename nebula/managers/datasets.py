@@ -71,7 +71,11 @@ _ITEM_FACTS = (
 
 
 def get_item_facts(session: Session, actor: Actor, item_id: int) -> ItemFacts:
-    """Return what a tool request needs to know about an item, with get_item's checks."""
+    """Return what a tool request needs to know about an item, with get_item's checks.
+
+    The query reads the database, not the session: changes to the item not yet flushed
+    are not seen.
+    """
     if item_id > MAX_DATABASE_ID:
         raise NotFound("dataset not found")
     row = session.execute(_ITEM_FACTS, {"item_id": item_id}).one_or_none()

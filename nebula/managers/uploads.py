@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from nebula.datatypes import DatatypeRegistry
 from nebula.errors import NotFound, RequestError
-from nebula.jobs.creation import OutputSpec, create_internal_job
+from nebula.jobs.creation import NewOutput, create_internal_job
 from nebula.managers.actors import Actor
 from nebula.model import History, Job
 from nebula.tools import Tool
@@ -128,7 +128,7 @@ def queue_upload(
         ]
     }
     outputs = [
-        OutputSpec(f"output{index}", item.name, item.ext, item.dbkey)
+        NewOutput(f"output{index}", item.name, item.ext, item.dbkey)
         for index, item in enumerate(items)
     ]
     return create_internal_job(session, actor, history, tool, params, outputs)

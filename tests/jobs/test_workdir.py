@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import shutil
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,28 @@ def test_symlink_is_removed_not_followed(tmp_path: Path) -> None:
     (spare,) = (tmp_path / SPARE_FOLDER).iterdir()
     assert not (spare / "stdout").is_symlink()
     assert list((spare / "outputs").iterdir()) == []
+
+
+def test_directory_without_working_folder_is_removed(tmp_path: Path) -> None:
+    directory = _finished_job(tmp_path, 4)
+    shutil.rmtree(directory.working)
+
+    directory.recycle()
+
+    assert not directory.root.exists()
+    assert list((tmp_path / SPARE_FOLDER).iterdir()) == []
+
+
+def test_spare_that_cannot_be_taken_leaves_fresh_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _finished_job(tmp_path, 5).recycle()
+
+    def stale_handle(source: object, target: object) -> None:
+        raise OSError(errno.ESTALE, "Stale file handle")
+
+    monkeypatch.setattr(workdir.os, "rename", stale_handle)
+    directory = JobDirectory.for_job(tmp_path, 6)
+    directory.create()
+
+    assert sorted(entry.name for entry in directory.root.iterdir()) == ["outputs", "working"]

@@ -3,10 +3,13 @@ jobs, job listings and metrics, and the OpenAPI document."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from nebula.jobs.workdir import SPARE_FOLDER, JobDirectory
 from nebula.security.ids import IdEncoder
 from tests.support.server import Api, NebulaServer
 from tests.web.conftest import error_message, hda, run_tool, run_tool_and_wait
@@ -388,3 +391,55 @@ def test_configfile_reaches_the_job(api: Api, history_id: str) -> None:
 
     assert job["state"] == "ok", job.get("info")
     assert output == "Hello, Ada!\n"
+
+
+def _job_folder(server: NebulaServer, encoded_job_id: str) -> Path:
+    encoder = IdEncoder((server.data_dir / "secret_key").read_text().strip())
+    return JobDirectory.for_job(server.data_dir / "jobs", encoder.decode(encoded_job_id, "job")).root
+
+
+def _wait_until_gone(path: Path, timeout: float = 10.0) -> bool:
+    # The runner cleans up after it records the end, so the folder may outlive the ok state briefly.
+    deadline = time.monotonic() + timeout
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not path.exists()
+
+
+def test_job_worker_folder_becomes_spare(
+    server: NebulaServer, api: Api, history_id: str, first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    job = run_tool_and_wait(
+        api, history_id, "gops_intersect_1", {"input1": hda(first["id"]), "input2": hda(second["id"])}
+    )
+
+    assert job["state"] == "ok"
+    assert _wait_until_gone(_job_folder(server, job["id"]))
+    spares = list((server.data_dir / "jobs" / SPARE_FOLDER).iterdir())
+    assert len(spares) >= 1
+    assert all(list((spare / "outputs").iterdir()) == [] for spare in spares)
+
+
+def test_failed_job_keeps_its_folder(server: NebulaServer, failed_job: dict[str, Any]) -> None:
+    assert failed_job["state"] == "error"
+    assert _job_folder(server, failed_job["id"]).is_dir()
+
+
+def test_upload_folder_is_removed_not_reused(
+    server: NebulaServer, api: Api, history_id: str, first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    spares = server.data_dir / "jobs" / SPARE_FOLDER
+    intersect = run_tool_and_wait(
+        api, history_id, "gops_intersect_1", {"input1": hda(first["id"]), "input2": hda(second["id"])}
+    )
+    assert _wait_until_gone(_job_folder(server, intersect["id"]))
+    before = len(list(spares.iterdir()))
+
+    response = api.paste(history_id, SECOND, "bed")
+    job = api.wait_for_job(response["jobs"][0]["id"])
+
+    assert job["state"] == "ok"
+    assert _wait_until_gone(_job_folder(server, job["id"]))
+    # The upload took a spare folder for its directory, and its end removed it.
+    assert before >= 1
+    assert len(list(spares.iterdir())) == before - 1
