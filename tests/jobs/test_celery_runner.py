@@ -94,6 +94,12 @@ def test_intersect_runs_on_a_celery_worker(deployment: Deployment) -> None:
     assert job["job_runner_name"] == "celery"
     assert output["metadata_data_lines"] == 78
     assert output["file_ext"] == "bed"
+    assert _job_folders(deployment) == []
+
+
+def _job_folders(deployment: Deployment) -> list[Path]:
+    """Return the job folders left in the deployment's job working folder: those of failed jobs."""
+    return sorted((deployment.server.data_dir / "jobs").glob("[0-9][0-9][0-9]/*"))
 
 
 def test_worker_killed_mid_job_still_ends_ok_once(deployment: Deployment) -> None:

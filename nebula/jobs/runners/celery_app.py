@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -23,6 +24,7 @@ from nebula.jobs.forkserver import fork_execute
 from nebula.jobs.preparation import UPLOAD_TOOL_ID
 from nebula.jobs.running import run_job
 from nebula.jobs.spec import JobSpec
+from nebula.jobs.workdir import JobDirectory
 from nebula.objectstore import DiskObjectStore, ObjectStore
 from nebula.tools import ToolBox
 
@@ -106,4 +108,8 @@ def _run_job_task(task: Any, spec_json: dict[str, Any]) -> dict[str, Any]:
     finally:
         signal.signal(signal.SIGTERM, previous)
     logger.info("job %s: finished on worker, ok=%s", spec.job_id, report.ok)
+    if report.ok:
+        # The outputs are in the object store by now. The folder's hard link to an output
+        # would keep a purged dataset's bytes on disk; a failed job's folder stays for a look.
+        JobDirectory(Path(spec.job_dir)).remove()
     return report.to_json()
