@@ -14,6 +14,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from nebula.jobs.spec import JobSpec
+
 # How much of a job's stdout and stderr is kept: the end, where the errors are.
 STREAM_TAIL_BYTES = 64 * 1024
 
@@ -178,3 +180,17 @@ def read_tail(path: Path, limit: int) -> str:
     if size > limit:
         text = f"[... first {size - limit} bytes not kept ...]\n" + text
     return text
+
+
+def end_job_directory(spec: JobSpec) -> None:
+    """Reuse or remove the directory of a job that ended ok.
+
+    A tool's command may leave a process that still writes to the directory's files
+    (setsid, a double fork), so only the directory of a job whose command is one of
+    Nebula's own entry points, which start no process, is kept as a spare.
+    """
+    directory = JobDirectory(Path(spec.job_dir))
+    if spec.entry is not None:
+        directory.recycle()
+    else:
+        directory.remove()

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from nebula.jobs import workdir
-from nebula.jobs.workdir import SPARE_FOLDER, JobDirectory
+from nebula.jobs.spec import JobSpec
+from nebula.jobs.workdir import SPARE_FOLDER, JobDirectory, end_job_directory
 
 
 def _finished_job(parent: Path, job_id: int) -> JobDirectory:
@@ -127,3 +128,18 @@ def test_spare_that_cannot_be_taken_leaves_fresh_folders(
     directory.create()
 
     assert sorted(entry.name for entry in directory.root.iterdir()) == ["outputs", "working"]
+
+
+@pytest.mark.parametrize(("entry", "kept"), [(["nebula.ops.cli", "intersect"], 1), (None, 0)])
+def test_ok_job_directory_kept_only_for_own_commands(
+    tmp_path: Path, entry: list[str] | None, kept: int
+) -> None:
+    directory = _finished_job(tmp_path, 9)
+    spec = JobSpec(
+        job_id=9, tool_id="t", job_dir=str(directory.root), command_line="c", outputs=[], wall_time=60, entry=entry
+    )
+
+    end_job_directory(spec)
+
+    assert not directory.root.exists()
+    assert len(list((tmp_path / SPARE_FOLDER).glob("*"))) == kept

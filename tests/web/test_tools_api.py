@@ -406,7 +406,7 @@ def _wait_until_gone(path: Path, timeout: float = 10.0) -> bool:
     return not path.exists()
 
 
-def test_job_worker_folder_becomes_spare(
+def test_own_command_folder_becomes_spare(
     server: NebulaServer, api: Api, history_id: str, first: dict[str, Any], second: dict[str, Any]
 ) -> None:
     job = run_tool_and_wait(
@@ -425,7 +425,7 @@ def test_failed_job_keeps_its_folder(server: NebulaServer, failed_job: dict[str,
     assert _job_folder(server, failed_job["id"]).is_dir()
 
 
-def test_upload_folder_is_removed_not_reused(
+def test_bash_tool_folder_is_removed_not_reused(
     server: NebulaServer, api: Api, history_id: str, first: dict[str, Any], second: dict[str, Any]
 ) -> None:
     spares = server.data_dir / "jobs" / SPARE_FOLDER
@@ -435,11 +435,10 @@ def test_upload_folder_is_removed_not_reused(
     assert _wait_until_gone(_job_folder(server, intersect["id"]))
     before = len(list(spares.iterdir()))
 
-    response = api.paste(history_id, SECOND, "bed")
-    job = api.wait_for_job(response["jobs"][0]["id"])
+    job = run_tool_and_wait(api, history_id, "test_sleep", {"seconds": 0})
 
     assert job["state"] == "ok"
     assert _wait_until_gone(_job_folder(server, job["id"]))
-    # The upload took a spare folder for its directory, and its end removed it.
+    # The job took a spare folder for its directory, and its end removed it.
     assert before >= 1
     assert len(list(spares.iterdir())) == before - 1

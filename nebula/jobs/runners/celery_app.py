@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import signal
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -24,7 +23,7 @@ from nebula.jobs.forkserver import fork_execute
 from nebula.jobs.preparation import UPLOAD_TOOL_ID
 from nebula.jobs.running import run_job
 from nebula.jobs.spec import JobSpec
-from nebula.jobs.workdir import JobDirectory
+from nebula.jobs.workdir import end_job_directory
 from nebula.objectstore import DiskObjectStore, ObjectStore
 from nebula.tools import ToolBox
 
@@ -111,5 +110,5 @@ def _run_job_task(task: Any, spec_json: dict[str, Any]) -> dict[str, Any]:
     if report.ok:
         # The outputs are in the object store by now. The folder's hard link to an output
         # would keep a purged dataset's bytes on disk; a failed job's folder stays for a look.
-        JobDirectory(Path(spec.job_dir)).remove()
+        end_job_directory(spec)
     return report.to_json()

@@ -34,7 +34,7 @@ from nebula.jobs.transitions import (
     release_jobs,
     unstart_jobs,
 )
-from nebula.jobs.workdir import JobDirectory
+from nebula.jobs.workdir import end_job_directory
 from nebula.managers.uploads import remove_staged_files
 from nebula.model import Job, JobState
 from nebula.model.database import transaction, write_first
@@ -228,13 +228,11 @@ class LocalRunner:
 
         tool = None if spec.tool_id == UPLOAD_TOOL_ID else self._toolbox.get(spec.tool_id)
         report = None
-        in_worker = False
         if self._fork_server is not None and runs_in_worker(spec):
             try:
                 report = run_job_in_worker(
                     spec, tool, self._store, self._datatypes, handle, self._fork_server
                 )
-                in_worker = True
             except ForkServerUnavailable:
                 logger.warning(
                     "job %s: fork server unavailable, restarting it and running the job with bash",
@@ -252,7 +250,7 @@ class LocalRunner:
             )
             return _Ended(job, interrupted=True)
         self._runtimes.add(spec.tool_id, report.runtime_seconds)
-        return _Ended(job, report, in_worker=in_worker)
+        return _Ended(job, report)
 
     def _record_ends(self) -> None:
         """Record ended jobs until shutdown, all that are waiting in one transaction.
@@ -331,13 +329,7 @@ class LocalRunner:
             if spec.upload_params is not None:
                 remove_staged_files(spec.upload_params)
             if not self.config.keep_successful_job_dirs:
-                directory = JobDirectory(Path(spec.job_dir))
-                # A command run by bash may leave a process that still writes to the
-                # directory's files, so only a job worker's directory is reused.
-                if entry.in_worker:
-                    directory.recycle()
-                else:
-                    directory.remove()
+                end_job_directory(spec)
         with self._lock:
             self._active.pop(spec.job_id, None)
             wake = self._capacity() - len(self._active) >= self._wake_at()
@@ -393,8 +385,6 @@ class _Ended:
     """Cancelled before it started: it never ran."""
     interrupted: bool = False
     """Stopped by the runner's shutdown: the next start recovers it, so nothing is recorded."""
-    in_worker: bool = False
-    """Run by a job worker of the fork server: Nebula's own code, which leaves no process behind."""
 
 
 def _write_ends(session: Session, ended: list[_Ended]) -> list[JobState | None]:
