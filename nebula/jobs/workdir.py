@@ -147,12 +147,10 @@ class JobDirectory:
             try:
                 os.rename(spares / name, self.root)
                 return True
-            except FileNotFoundError:
-                # Another process took this one first.
-                continue
             except OSError:
-                # A spare that cannot be taken (a stale NFS handle, say) leaves fresh folders.
-                return False
+                # Another process took this one first, or it cannot be taken (a stale NFS
+                # handle, say): the next one may do, and fresh folders otherwise.
+                continue
         return False
 
 
@@ -186,8 +184,8 @@ def end_job_directory(spec: JobSpec) -> None:
     """Reuse or remove the directory of a job that ended ok.
 
     A tool's command may leave a process that still writes to the directory's files
-    (setsid, a double fork), so only the directory of a job whose command is one of
-    Nebula's own entry points, which start no process, is kept as a spare.
+    (setsid, a double fork). Nebula's own entry points start no process, so only the
+    directory of a job that ran one of them is kept as a spare.
     """
     directory = JobDirectory(Path(spec.job_dir))
     if spec.entry is not None:

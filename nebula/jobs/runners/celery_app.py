@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -23,7 +24,7 @@ from nebula.jobs.forkserver import fork_execute
 from nebula.jobs.preparation import UPLOAD_TOOL_ID
 from nebula.jobs.running import run_job
 from nebula.jobs.spec import JobSpec
-from nebula.jobs.workdir import end_job_directory
+from nebula.jobs.workdir import JobDirectory, end_job_directory
 from nebula.objectstore import DiskObjectStore, ObjectStore
 from nebula.tools import ToolBox
 
@@ -100,15 +101,35 @@ def _run_job_task(task: Any, spec_json: dict[str, Any]) -> dict[str, Any]:
     # A revoke with terminate sends SIGTERM to this pool process: stop the job's processes,
     # which run in their own session, and report the job as stopped.
     previous = signal.signal(signal.SIGTERM, lambda *_: handle.kill())
+    directory = JobDirectory(Path(spec.job_dir))
+    written: list[str] = []
     try:
         logger.info("job %s: running on worker (task %s)", spec.job_id, task.request.id)
         executor = fork_execute if spec.entry is not None else None
-        report = run_job(spec, tool, context.store, context.datatypes, handle, executor=executor)
+        report = run_job(
+            spec,
+            tool,
+            context.store,
+            context.datatypes,
+            handle,
+            on_start=lambda _pid: written.append(_read_identity(directory)),
+            executor=executor,
+        )
     finally:
         signal.signal(signal.SIGTERM, previous)
     logger.info("job %s: finished on worker, ok=%s", spec.job_id, report.ok)
-    if report.ok:
+    if report.ok and written and _read_identity(directory) == written[-1]:
         # The outputs are in the object store by now. The folder's hard link to an output
         # would keep a purged dataset's bytes on disk; a failed job's folder stays for a look.
+        # A second delivery of the task rewrites the identity, and then the folder is its.
+        # NOTE: a delivery that starts between this check and the clean-up is not detected.
         end_job_directory(spec)
     return report.to_json()
+
+
+def _read_identity(directory: JobDirectory) -> str:
+    """Return the identity of the job's process that the folder records; '' when none."""
+    try:
+        return directory.process_file.read_text()
+    except OSError:
+        return ""
