@@ -29,8 +29,8 @@ def insert_row(session: Session, model: type[Row], values: Mapping[str, Any], **
     `values` are keyed by attribute name; columns left out get their Python default, or
     None. Columns only the database can fill (the primary key, server defaults) come back
     from the INSERT. `related` sets relationships (an object, or a list for a
-    collection) as loaded, so reading them later issues no query. The object holds the
-    values given, not copies: a JSON column's dict is the caller's.
+    collection) as loaded, so reading them later issues no query. The object keeps the
+    values given, not copies, so a JSON column's dict is the caller's.
     """
     plan = _plan(model)
     unknown = values.keys() - plan.keys

@@ -17,21 +17,14 @@ from nebula.config import Settings
 from nebula.jobs.runners import celery_app
 from nebula.jobs.spec import JobReport, JobSpec
 from nebula.jobs.workdir import SPARE_FOLDER, JobDirectory
+from tests.support.jobs import job_spec
 
 TASK = SimpleNamespace(request=SimpleNamespace(id="task-1"))
 
 
 def _spec(tmp_path: Path) -> JobSpec:
     root = JobDirectory.for_job(tmp_path / "jobs", 21).root
-    return JobSpec(
-        job_id=21,
-        tool_id="gops_intersect_1",
-        job_dir=str(root),
-        command_line="nebula-ops intersect a b c",
-        outputs=[],
-        wall_time=60,
-        entry=["nebula.ops.cli", "intersect", "a", "b", "c"],
-    )
+    return job_spec(root, ["nebula.ops.cli", "intersect", "a", "b", "c"], job_id=21)
 
 
 def _fake_run(taken_over: bool) -> Callable[..., JobReport]:

@@ -29,6 +29,7 @@ from nebula.jobs.forkserver import ForkServer, ForkServerError
 from nebula.jobs.spec import JobSpec, OutputSpec
 from nebula.jobs.workdir import JobDirectory
 from nebula.ops import cli
+from tests.support.jobs import job_spec
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "datatypes"
 COLUMNS = ["--cols1", "1,2,3,6", "--cols2", "1,2,3,", "--min", "1"]
@@ -56,16 +57,7 @@ def run_entry(
 ) -> ExecutionResult:
     directory = JobDirectory(root)
     directory.working.mkdir(parents=True)
-    spec = JobSpec(
-        job_id=1,
-        tool_id="gops_intersect_1",
-        job_dir=str(root),
-        command_line="",
-        outputs=[],
-        wall_time=60,
-        memory_limit_mb=memory_limit_mb,
-        entry=entry,
-    )
+    spec = job_spec(root, entry, memory_limit_mb=memory_limit_mb)
     on_start = pids.append if pids is not None else None
     return server.execute(spec, directory, {}, handle or RunningProcess(), on_start=on_start)
 
@@ -294,14 +286,11 @@ def test_client_leaving_early_leaves_server_running(fork_server: ForkServer, tmp
 
 
 def _worker_spec(root: Path, entry: list[str], config_files: dict[str, str] | None = None) -> JobSpec:
-    return JobSpec(
+    return job_spec(
+        root,
+        entry,
         job_id=7,
-        tool_id="gops_intersect_1",
-        job_dir=str(root),
-        command_line="",
         outputs=[OutputSpec(name="output", object_key="dataset_7.dat", ext="bed")],
-        wall_time=60,
-        entry=entry,
         config_files=config_files or {},
     )
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from nebula.jobs import workdir
-from nebula.jobs.spec import JobSpec
 from nebula.jobs.workdir import SPARE_FOLDER, JobDirectory, end_job_directory
+from tests.support.jobs import job_spec
 
 
 def _finished_job(parent: Path, job_id: int) -> JobDirectory:
@@ -135,9 +135,7 @@ def test_ok_job_directory_kept_only_for_own_commands(
     tmp_path: Path, entry: list[str] | None, kept: int
 ) -> None:
     directory = _finished_job(tmp_path, 9)
-    spec = JobSpec(
-        job_id=9, tool_id="t", job_dir=str(directory.root), command_line="c", outputs=[], wall_time=60, entry=entry
-    )
+    spec = job_spec(directory.root, entry, job_id=9)
 
     end_job_directory(spec)
 

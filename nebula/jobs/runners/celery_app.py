@@ -119,9 +119,9 @@ def _run_job_task(task: Any, spec_json: dict[str, Any]) -> dict[str, Any]:
         signal.signal(signal.SIGTERM, previous)
     logger.info("job %s: finished on worker, ok=%s", spec.job_id, report.ok)
     if report.ok and written and _read_identity(directory) == written[-1]:
-        # The outputs are in the object store by now. The folder's hard link to an output
-        # would keep a purged dataset's bytes on disk; a failed job's folder stays for a look.
-        # A second delivery of the task rewrites the identity, and then the folder is its.
+        # The outputs are stored, and the folder's hard links would keep a purged dataset's
+        # bytes on disk. A second delivery of the task writes its own identity, so the
+        # folder is cleaned only while it still records this delivery's process.
         # NOTE: a delivery that starts between this check and the clean-up is not detected.
         end_job_directory(spec)
     return report.to_json()
